@@ -1,0 +1,83 @@
+import { exitCodeFor, NOVA_VERSION, toErrorData, worstSourceError } from '@nova/core';
+import type { NovaServices } from '@nova/core/node';
+import { Command, CommanderError } from 'commander';
+
+import { formatError, formatInstanceList, formatSourceProblems, formatVersion } from './format.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/**
+ * Runs `nova` with the given arguments (without the node and script paths) and resolves with the exit
+ * code: 0, or the code of the error (invalid input 2, not authorized 3, backend unavailable 4, else 1).
+ */
+export async function runNova(
+  argv: string[],
+  services: () => NovaServices,
+  io: Io = processIo,
+): Promise<number> {
+  let exitCode = 0;
+  let opened: NovaServices | undefined;
+  const open = (): NovaServices => (opened ??= services());
+
+  const program = new Command('nova')
+    .description('Nova: virtual machines and containers on this machine, from one place.')
+    .version(NOVA_VERSION, '-V, --nova-version', 'print only Nova’s version number')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => {
+        io.out(text.trimEnd());
+      },
+      writeErr: (text) => {
+        io.err(text.trimEnd());
+      },
+    })
+    .showHelpAfterError('(run nova --help for usage)');
+
+  program
+    .command('list')
+    .description('list every instance: libvirt VMs and containers of every reachable engine')
+    .option('--json', 'print one JSON document (stable structure for tools)')
+    .action(async (options: { json?: boolean }) => {
+      const list = await open().instances.list();
+      if (options.json === true) io.out(JSON.stringify(list, null, 2));
+      else io.out(formatInstanceList(list));
+      for (const problem of formatSourceProblems(list)) io.err(problem);
+      const worst = worstSourceError(list);
+      if (worst !== undefined) exitCode = exitCodeFor(worst.code);
+    });
+
+  program
+    .command('version')
+    .description(
+      'Nova’s version, and whether libvirt, KVM, the helper and each container engine are reachable',
+    )
+    .option('--json', 'print one JSON document')
+    .action(async (options: { json?: boolean }) => {
+      const report = await open().version();
+      io.out(options.json === true ? JSON.stringify(report, null, 2) : formatVersion(report));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --nova-version end here with code 0; usage errors are invalid input.
+      exitCode = err.exitCode === 0 ? 0 : exitCodeFor('invalid-input');
+    } else {
+      const error = toErrorData(err);
+      io.err(formatError(error));
+      exitCode = exitCodeFor(error.code);
+    }
+  } finally {
+    opened?.close();
+  }
+  return exitCode;
+}

@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+
+import {
+  HELPER_BUS_NAME,
+  HELPER_ERROR_NAMES,
+  HELPER_INTERFACE,
+  HELPER_OBJECT_PATH,
+  helperIntrospectionXml,
+  NOVA_VERSION,
+} from '@nova/core';
+import { BoundedCaller, connectSystemBus, LibvirtDbusClient } from '@nova/core/node';
+import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
+
+import { dispatch } from './dispatcher.js';
+import { PolkitAuthority } from './polkit.js';
+import { helperImplementation } from './service.js';
+
+/** The helper leaves when idle; the bus starts it again on the next call (activation). */
+const IDLE_EXIT_SECONDS = Number(process.env['NOVA_HELPER_IDLE_EXIT_SECONDS'] ?? '60');
+
+function log(line: string): void {
+  process.stderr.write(`nova-helper[${process.pid}]: ${line}\n`);
+}
+
+/** The header fields of an incoming call; dbus-next's typings call them always present, but most are optional. */
+interface IncomingCall {
+  path: string;
+  interface?: string;
+  member?: string;
+  sender?: string;
+  signature?: string;
+  body: unknown[];
+}
+
+/** dbus-next's typings declare newError's first parameter as a string; it takes the call's message. */
+function errorReply(call: DBusMessage, errorName: string, text: string): DBusMessage {
+  return (Message.newError as unknown as (msg: DBusMessage, name: string, text: string) => DBusMessage)(
+    call,
+    errorName,
+    text,
+  );
+}
+
+function machineId(): string {
+  for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      // try the next one
+    }
+  }
+  return '';
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0)
+    log('warning: not running as root; libvirt and root-owned engines will refuse');
+  const bus = await connectSystemBus();
+  const caller = new BoundedCaller(bus);
+  const polkit = new PolkitAuthority(caller);
+  const implementation = helperImplementation(new LibvirtDbusClient(caller));
+  const deps = {
+    authorize: (sender: string, action: string) => polkit.check(sender, action),
+    implementation,
+    log,
+  };
+
+  let inFlight = 0;
+  let lastActivity = Date.now();
+
+  bus.addMethodHandler((message: DBusMessage): boolean => {
+    // dbus-next's typings call these fields always present; on the wire most of them are optional.
+    const msg = message;
+    const header = message as unknown as IncomingCall;
+    if (msg.type !== MessageType.METHOD_CALL) return false;
+    lastActivity = Date.now();
+    if (header.path !== HELPER_OBJECT_PATH) {
+      bus.send(errorReply(msg, 'org.freedesktop.DBus.Error.UnknownObject', `no object at ${header.path}`));
+      return true;
+    }
+    if (header.interface === 'org.freedesktop.DBus.Introspectable' && header.member === 'Introspect') {
+      bus.send(Message.newMethodReturn(msg, 's', [helperIntrospectionXml()]));
+      return true;
+    }
+    if (header.interface === 'org.freedesktop.DBus.Peer') {
+      if (header.member === 'Ping') bus.send(Message.newMethodReturn(msg));
+      else if (header.member === 'GetMachineId') bus.send(Message.newMethodReturn(msg, 's', [machineId()]));
+      else return false;
+      return true;
+    }
+    // A call without an interface is allowed by D-Bus; it means ours.
+    if (header.interface !== undefined && header.interface !== HELPER_INTERFACE) return false;
+    const sender = header.sender;
+    if (!sender?.startsWith(':')) {
+      bus.send(errorReply(msg, HELPER_ERROR_NAMES['not-authorized'], 'the caller has no unique bus name'));
+      return true;
+    }
+    inFlight += 1;
+    const request = {
+      sender,
+      member: header.member ?? '',
+      signature: header.signature ?? '',
+      body: header.body,
+    };
+    void dispatch(deps, request)
+      .then((reply) => {
+        if (reply.ok) bus.send(Message.newMethodReturn(msg, 's', [reply.json]));
+        else bus.send(errorReply(msg, HELPER_ERROR_NAMES[reply.error.code], reply.error.message));
+      })
+      .catch((err: unknown) => {
+        log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        bus.send(errorReply(msg, HELPER_ERROR_NAMES.failed, 'the helper failed unexpectedly'));
+      })
+      .finally(() => {
+        inFlight -= 1;
+        lastActivity = Date.now();
+      });
+    return true;
+  });
+
+  const reply = await bus.requestName(HELPER_BUS_NAME, NameFlag.DO_NOT_QUEUE);
+  if (reply !== RequestNameReply.PRIMARY_OWNER) {
+    log(`${HELPER_BUS_NAME} is already owned by another process; exiting`);
+    process.exit(1);
+  }
+  log(`version ${NOVA_VERSION} serving ${HELPER_BUS_NAME} (idle exit after ${IDLE_EXIT_SECONDS} s)`);
+
+  bus.on('error', (err: unknown) => {
+    log(`lost the system bus: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+
+  const shutdown = async (why: string): Promise<void> => {
+    log(`exiting: ${why}`);
+    try {
+      await bus.releaseName(HELPER_BUS_NAME);
+    } catch {
+      // exiting anyway
+    }
+    process.exit(0);
+  };
+
+  if (IDLE_EXIT_SECONDS > 0) {
+    setInterval(() => {
+      if (inFlight === 0 && Date.now() - lastActivity > IDLE_EXIT_SECONDS * 1000) void shutdown('idle');
+    }, 1000).unref();
+    // The interval is unref'd; this keeps the process alive while the bus connection is.
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import type { NovaBridge } from '@nova/core/names';
+
+/** How the renderer reaches main: Electron's preload bridge, or HTTP + WebSocket in browser mode. */
+export interface Transport {
+  readonly kind: 'electron' | 'browser';
+  call(channel: string, input: unknown): Promise<unknown>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+}
+
+export function electronTransport(bridge: NovaBridge): Transport {
+  return {
+    kind: 'electron',
+    call: (channel, input) => bridge.invoke(channel, input),
+    subscribe: (listener) => bridge.subscribe(listener),
+  };
+}
+
+/** Browser mode: the launch token travels as an HttpOnly cookie the page itself never sees. */
+export function browserTransport(location: Location = window.location): Transport {
+  return {
+    kind: 'browser',
+    async call(channel, input) {
+      const response = await fetch(`/api/call/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(input),
+        credentials: 'same-origin',
+      });
+      if (response.status === 401) {
+        return {
+          ok: false,
+          error: {
+            code: 'not-authorized',
+            message: 'This page is not authorized: open Nova with the URL it printed when it started.',
+          },
+        };
+      }
+      return (await response.json()) as unknown;
+    },
+    subscribe(listener) {
+      let socket: WebSocket | undefined;
+      let closed = false;
+      let retryMs = 500;
+      const connect = (): void => {
+        const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+        socket = new WebSocket(`${scheme}//${location.host}/api/events`);
+        socket.onopen = () => {
+          retryMs = 500;
+        };
+        socket.onmessage = (message: MessageEvent<string>) => {
+          try {
+            const data = JSON.parse(message.data) as { event?: unknown; payload?: unknown };
+            if (typeof data.event === 'string') listener(data.event, data.payload);
+          } catch {
+            // not ours: ignore
+          }
+        };
+        socket.onclose = () => {
+          if (closed) return;
+          setTimeout(connect, retryMs);
+          retryMs = Math.min(retryMs * 2, 10_000);
+        };
+      };
+      connect();
+      return () => {
+        closed = true;
+        socket?.close();
+      };
+    },
+  };
+}
+
+declare global {
+  interface Window {
+    nova?: NovaBridge;
+  }
+}
+
+export function defaultTransport(): Transport {
+  return window.nova === undefined ? browserTransport() : electronTransport(window.nova);
+}

@@ -1,0 +1,23 @@
+import './styles.css';
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { NovaClient } from './api/client.js';
+import { defaultTransport } from './api/transport.js';
+import { App } from './App.js';
+import { createInstancesStore } from './stores/instances.js';
+
+const client = new NovaClient(defaultTransport());
+const useInstances = createInstancesStore(client);
+client.on('instances.changed', () => {
+  void useInstances.getState().refresh();
+});
+
+const root = document.getElementById('root');
+if (root === null) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <App client={client} useInstances={useInstances} />
+  </StrictMode>,
+);

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+import { VersionReport } from '../model/host.js';
+import { InstanceList } from '../model/instance.js';
+import type { CHANNEL_NAME_LIST, EVENT_NAME_LIST } from './names.js';
+
+/**
+ * Every renderer↔main call, declared once. The preload API, the Electron router, the browser-mode
+ * transport and the renderer client are all derived from this table.
+ */
+export const channels = {
+  'instances.list': {
+    summary: 'Every instance (VMs and containers) with kind, name, state and origin',
+    input: z.object({}).strict(),
+    output: InstanceList,
+  },
+  'system.version': {
+    summary: 'Nova’s version and whether libvirt, KVM, the helper and each container engine are reachable',
+    input: z.object({}).strict(),
+    output: VersionReport,
+  },
+} as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
+
+/** Events main pushes to the renderer. */
+export const events = {
+  'instances.changed': z.object({ reason: z.string() }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type ChannelInput<C extends ChannelName> = z.input<Channels[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Channels[C]['output']>;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+// The schema-free name lists in names.ts must name exactly these (checked both ways at compile time).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const CONTRACT_NAME_LISTS_MATCH: [
+  Same<(typeof CHANNEL_NAME_LIST)[number], ChannelName>,
+  Same<(typeof EVENT_NAME_LIST)[number], EventName>,
+] = [true, true];
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.hasOwn(channels, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name);
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+import { EngineName, InstanceState, Origin } from '../model/instance.js';
+import type { ErrorCode } from './errors.js';
+
+/**
+ * The privileged helper's D-Bus API, declared once. The helper dispatches and authorizes from this table,
+ * the client in core calls through it, the introspection XML and the polkit .policy are checked
+ * against it.
+ *
+ * Wire form: every method takes one string argument and returns one string, each a JSON document
+ * validated by the zod schema below at both ends. One schema is then the whole truth for a method,
+ * including the checks the helper makes on input it must not trust.
+ */
+export const HELPER_BUS_NAME = 'dev.nova.Helper1';
+export const HELPER_OBJECT_PATH = '/dev/nova/Helper1';
+export const HELPER_INTERFACE = 'dev.nova.Helper1';
+/** Requests larger than this are refused before they are parsed. */
+export const HELPER_MAX_REQUEST_BYTES = 256 * 1024;
+
+export type PolkitDefault = 'yes' | 'no' | 'auth_self' | 'auth_admin' | 'auth_self_keep' | 'auth_admin_keep';
+
+export interface PolkitActionSpec {
+  description: string;
+  message: string;
+  defaults: { allowAny: PolkitDefault; allowInactive: PolkitDefault; allowActive: PolkitDefault };
+}
+
+/** Every polkit action Nova declares. `apps/helper/data/dev.nova.policy` must match this table. */
+export const POLKIT_ACTIONS = {
+  'dev.nova.status.read': {
+    description: 'See whether Nova can reach libvirt and KVM',
+    message: 'Authentication is required to read the status of Nova’s virtualization services',
+    defaults: { allowAny: 'yes', allowInactive: 'yes', allowActive: 'yes' },
+  },
+  'dev.nova.instances.read': {
+    description: 'List virtual machines and containers',
+    message: 'Authentication is required to list virtual machines and containers',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
+  },
+} as const satisfies Record<string, PolkitActionSpec>;
+
+export type PolkitActionId = keyof typeof POLKIT_ACTIONS;
+
+const Empty = z.object({}).strict();
+
+export const DomainSummary = z.object({
+  uuid: z.string(),
+  name: z.string(),
+  state: InstanceState,
+  origin: Origin,
+  vcpus: z.number().int().nonnegative(),
+  memoryBytes: z.number().int().nonnegative(),
+});
+export type DomainSummary = z.infer<typeof DomainSummary>;
+
+export const ContainerSummary = z.object({
+  containerId: z.string(),
+  name: z.string(),
+  state: InstanceState,
+  origin: Origin,
+  image: z.string(),
+});
+export type ContainerSummary = z.infer<typeof ContainerSummary>;
+
+export const ServiceCheck = z.object({
+  status: z.enum(['ok', 'unavailable', 'absent']),
+  version: z.string().optional(),
+  detail: z.string(),
+});
+export type ServiceCheck = z.infer<typeof ServiceCheck>;
+
+export const HelperStatus = z.object({
+  helperVersion: z.string(),
+  libvirt: ServiceCheck,
+  kvm: ServiceCheck,
+});
+export type HelperStatus = z.infer<typeof HelperStatus>;
+
+/** Root-owned engines the helper may relay; a client names one of these, never a socket path. */
+export const RelayedEngine = EngineName.extract(['docker', 'podman']);
+export type RelayedEngine = z.infer<typeof RelayedEngine>;
+
+export interface HelperMethodSpec {
+  action: PolkitActionId;
+  summary: string;
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+export const helperMethods = {
+  GetStatus: {
+    action: 'dev.nova.status.read',
+    summary: 'Helper version, and whether libvirt and KVM are usable',
+    input: Empty,
+    output: HelperStatus,
+  },
+  ListDomains: {
+    action: 'dev.nova.instances.read',
+    summary: 'Every libvirt domain on qemu:///system with its state and size',
+    input: Empty,
+    output: z.object({ connection: z.string(), domains: z.array(DomainSummary) }),
+  },
+  ListContainers: {
+    action: 'dev.nova.instances.read',
+    summary: 'Every container of a root-owned engine (Docker or Podman)',
+    input: z.object({ engine: RelayedEngine }).strict(),
+    output: z.object({ endpoint: z.string(), containers: z.array(ContainerSummary) }),
+  },
+} as const satisfies Record<string, HelperMethodSpec>;
+
+export type HelperMethods = typeof helperMethods;
+export type HelperMethodName = keyof HelperMethods;
+export type HelperInput<M extends HelperMethodName> = z.input<HelperMethods[M]['input']>;
+export type HelperOutput<M extends HelperMethodName> = z.output<HelperMethods[M]['output']>;
+
+export function isHelperMethodName(name: string): name is HelperMethodName {
+  return Object.hasOwn(helperMethods, name);
+}
+
+/** D-Bus error names for each contract error code, under the helper's interface. */
+export const HELPER_ERROR_NAMES: Readonly<Record<ErrorCode, string>> = {
+  'invalid-input': 'dev.nova.Helper1.Error.InvalidInput',
+  'not-authorized': 'dev.nova.Helper1.Error.NotAuthorized',
+  'not-found': 'dev.nova.Helper1.Error.NotFound',
+  conflict: 'dev.nova.Helper1.Error.Conflict',
+  'backend-unavailable': 'dev.nova.Helper1.Error.BackendUnavailable',
+  failed: 'dev.nova.Helper1.Error.Failed',
+};
+
+export function errorCodeForHelperErrorName(name: string): ErrorCode | undefined {
+  for (const [code, errorName] of Object.entries(HELPER_ERROR_NAMES)) {
+    if (errorName === name) return code as ErrorCode;
+  }
+  return undefined;
+}
+
+/** Introspection XML for the helper's interface, generated from the table above. */
+export function helperIntrospectionXml(): string {
+  const methods = Object.entries(helperMethods)
+    .map(
+      ([name, spec]) =>
+        `    <method name="${name}">\n` +
+        `      <annotation name="dev.nova.PolkitAction" value="${spec.action}"/>\n` +
+        `      <arg name="request" type="s" direction="in"/>\n` +
+        `      <arg name="reply" type="s" direction="out"/>\n` +
+        `    </method>\n`,
+    )
+    .join('');
+  return (
+    '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n' +
+    ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n' +
+    `<node name="${HELPER_OBJECT_PATH}">\n` +
+    `  <interface name="${HELPER_INTERFACE}">\n${methods}  </interface>\n` +
+    '  <interface name="org.freedesktop.DBus.Introspectable">\n' +
+    '    <method name="Introspect"><arg name="xml" type="s" direction="out"/></method>\n' +
+    '  </interface>\n' +
+    '  <interface name="org.freedesktop.DBus.Peer">\n' +
+    '    <method name="Ping"/>\n' +
+    '    <method name="GetMachineId"><arg name="machine_uuid" type="s" direction="out"/></method>\n' +
+    '  </interface>\n' +
+    '</node>\n'
+  );
+}

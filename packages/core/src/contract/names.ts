@@ -1,0 +1,14 @@
+// The contract's channel and event names alone, without schemas, for the preload (which must stay
+// small). A unit test keeps these lists equal to the keys of `channels` and `events`.
+export const CHANNEL_NAME_LIST = ['instances.list', 'system.version'] as const;
+export const EVENT_NAME_LIST = ['instances.changed'] as const;
+
+/** The Electron IPC channel carrying a contract channel; only main and preload use it. */
+export const IPC_PREFIX = 'nova:';
+export const IPC_EVENT_CHANNEL = 'nova:event';
+
+/** The API the preload exposes as `window.nova`: nothing but the contract's calls and events. */
+export interface NovaBridge {
+  invoke(channel: string, input: unknown): Promise<unknown>;
+  subscribe(listener: (event: string, payload: unknown) => void): () => void;
+}

@@ -1,0 +1,118 @@
+import { DBusError, type MessageBus } from 'dbus-next';
+
+import { describeZodError, NovaError } from '../contract/errors.js';
+import {
+  errorCodeForHelperErrorName,
+  HELPER_BUS_NAME,
+  HELPER_INTERFACE,
+  HELPER_OBJECT_PATH,
+  type HelperInput,
+  type HelperMethodName,
+  helperMethods,
+  type HelperOutput,
+} from '../contract/helper.js';
+import { BoundedCaller } from '../dbus/bounded-caller.js';
+import { connectSystemBus } from '../dbus/system-bus.js';
+
+/** The helper may take a while on a first call: the bus has to start it (activation). */
+const HELPER_CALL_TIMEOUT_MS = 60_000;
+
+/** Maps what the bus or the helper answered to Nova's error codes, with a next step for the user. */
+export function helperCallError(err: unknown, method: string): NovaError {
+  if (err instanceof NovaError) return err;
+  if (err instanceof DBusError) {
+    const code = errorCodeForHelperErrorName(err.type);
+    if (code !== undefined) return new NovaError(code, err.text);
+    switch (err.type) {
+      case 'org.freedesktop.DBus.Error.ServiceUnknown':
+      case 'org.freedesktop.DBus.Error.NameHasNoOwner':
+        return new NovaError(
+          'backend-unavailable',
+          `Nova's helper (${HELPER_BUS_NAME}) is not installed on the system bus`,
+          'Install Nova’s package, or from a checkout run `npm run build && npm run lab -- install-helper` as root.',
+        );
+      case 'org.freedesktop.DBus.Error.Spawn.ChildExited':
+      case 'org.freedesktop.DBus.Error.Spawn.ExecFailed':
+      case 'org.freedesktop.DBus.Error.Spawn.Failed':
+      case 'org.freedesktop.DBus.Error.Spawn.FileInvalid':
+        return new NovaError('backend-unavailable', `Nova's helper failed to start: ${err.text}`);
+      case 'org.freedesktop.DBus.Error.AccessDenied':
+        return new NovaError(
+          'not-authorized',
+          `the system bus refused this call to Nova's helper (${method}): ${err.text}`,
+        );
+      case 'org.freedesktop.DBus.Error.NoReply':
+      case 'org.freedesktop.DBus.Error.Timeout':
+      case 'org.freedesktop.DBus.Error.Disconnected':
+        return new NovaError('backend-unavailable', `Nova's helper did not answer ${method}: ${err.text}`);
+      default:
+        return new NovaError('failed', `Nova's helper: ${err.text} (${err.type})`);
+    }
+  }
+  if (err instanceof Error && (err.name === 'DBusCallTimeout' || err.name === 'DBusDisconnected')) {
+    return new NovaError('backend-unavailable', `Nova's helper did not answer: ${err.message}`);
+  }
+  return new NovaError('failed', err instanceof Error ? err.message : String(err));
+}
+
+/** Calls the privileged helper through the contract: input checked before sending, output after. */
+export class HelperClient {
+  readonly #caller: BoundedCaller;
+
+  constructor(readonly bus: MessageBus) {
+    this.#caller = new BoundedCaller(bus);
+  }
+
+  static async connect(): Promise<HelperClient> {
+    return new HelperClient(await connectSystemBus());
+  }
+
+  async call<M extends HelperMethodName>(method: M, input: HelperInput<M>): Promise<HelperOutput<M>> {
+    const spec = helperMethods[method];
+    const request = spec.input.safeParse(input);
+    if (!request.success) {
+      throw new NovaError('invalid-input', `${method}: ${describeZodError(request.error)}`);
+    }
+    let body: unknown[];
+    try {
+      body = await this.#caller.call({
+        destination: HELPER_BUS_NAME,
+        path: HELPER_OBJECT_PATH,
+        interface: HELPER_INTERFACE,
+        member: method,
+        signature: 's',
+        body: [JSON.stringify(request.data)],
+        timeoutMs: HELPER_CALL_TIMEOUT_MS,
+      });
+    } catch (err) {
+      throw helperCallError(err, method);
+    }
+    const [reply] = body;
+    if (typeof reply !== 'string')
+      throw new NovaError('failed', `Nova's helper sent a malformed reply to ${method}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply);
+    } catch {
+      throw new NovaError('failed', `Nova's helper sent a reply to ${method} that is not JSON`);
+    }
+    const output = spec.output.safeParse(parsed);
+    if (!output.success) {
+      throw new NovaError(
+        'failed',
+        `Nova's helper sent a reply to ${method} that does not match the contract: ${describeZodError(output.error)}`,
+        'The helper and this program may be different versions; reinstall Nova.',
+      );
+    }
+    return output.data as HelperOutput<M>;
+  }
+
+  /** Whether the bus connection was lost (the client then needs replacing). */
+  get lost(): boolean {
+    return this.#caller.lost;
+  }
+
+  close(): void {
+    this.bus.disconnect();
+  }
+}

@@ -1,0 +1,215 @@
+import { DBusError, Variant } from 'dbus-next';
+
+import { NovaError } from '../contract/errors.js';
+import type { DomainSummary, ServiceCheck } from '../contract/helper.js';
+import type { BoundedCaller } from '../dbus/bounded-caller.js';
+import { mapBounded } from '../util/semaphore.js';
+import { domainStateFromLibvirt, parseDomainXml } from './domain-xml.js';
+
+export const LIBVIRT_BUS_NAME = 'org.libvirt';
+export const LIBVIRT_CONNECT_INTERFACE = 'org.libvirt.Connect';
+export const LIBVIRT_DOMAIN_INTERFACE = 'org.libvirt.Domain';
+/** libvirt-dbus's object for qemu:///system; `/org/libvirt/Test` is the test driver. */
+export const LIBVIRT_QEMU_PATH = '/org/libvirt/QEMU';
+
+/** virDomainStatsTypes: state, balloon (memory), vcpu. */
+const STATS_STATE = 1;
+const STATS_BALLOON = 4;
+const STATS_VCPU = 8;
+/** Per-domain calls in flight on our one connection; the bus allows 128 pending replies. */
+const PER_DOMAIN_CONCURRENCY = 16;
+
+const NOT_FOUND_ERRORS = new Set(['org.libvirt.Error.NoDomain', 'org.freedesktop.DBus.Error.UnknownObject']);
+
+/** libvirt-dbus wraps values in GetAll/GetStats in one extra variant; unwrap however many there are. */
+export function unwrapVariant(value: unknown): unknown {
+  let current = value;
+  while (current instanceof Variant) current = current.value;
+  return current;
+}
+
+function expectString(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new NovaError('failed', `libvirt-dbus sent ${what} of the wrong type`);
+  return value;
+}
+
+function expectArray(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new NovaError('failed', `libvirt-dbus sent ${what} of the wrong type`);
+  return value;
+}
+
+function numberOf(value: unknown): number | undefined {
+  const plain = unwrapVariant(value);
+  if (typeof plain === 'number') return plain;
+  if (typeof plain === 'bigint') return Number(plain);
+  return undefined;
+}
+
+/** Maps a D-Bus error from libvirt-dbus or the bus to Nova's codes, with what to do next. */
+export function libvirtError(err: unknown): NovaError {
+  if (err instanceof NovaError) return err;
+  if (err instanceof DBusError) {
+    if (
+      err.type === 'org.freedesktop.DBus.Error.ServiceUnknown' ||
+      err.type === 'org.freedesktop.DBus.Error.Spawn.ChildExited' ||
+      err.type === 'org.freedesktop.DBus.Error.Spawn.ExecFailed'
+    ) {
+      return new NovaError(
+        'backend-unavailable',
+        `libvirt is unreachable: libvirt-dbus (org.libvirt) is not available on the system bus (${err.text})`,
+        'Install the libvirt-dbus package.',
+      );
+    }
+    if (err.type === 'org.freedesktop.DBus.Error.AccessDenied') {
+      return new NovaError('not-authorized', `libvirt-dbus refused the call: ${err.text}`);
+    }
+    if (err.type.startsWith('org.libvirt.Error') && /connect|socket|No such file/i.test(err.text)) {
+      return new NovaError(
+        'backend-unavailable',
+        `libvirt is unreachable: ${err.text}`,
+        'Start libvirtd (systemctl start libvirtd, or libvirtd -d), then try again.',
+      );
+    }
+    return new NovaError('failed', `libvirt: ${err.text} (${err.type})`);
+  }
+  if (err instanceof Error && err.name === 'DBusCallTimeout') {
+    return new NovaError('backend-unavailable', `libvirt is unreachable: ${err.message}`);
+  }
+  return new NovaError('failed', `libvirt: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** libvirt through libvirt-dbus, as cockpit-machines does. Every call goes through one BoundedCaller. */
+export class LibvirtDbusClient {
+  constructor(
+    private readonly caller: BoundedCaller,
+    readonly connectPath: string = LIBVIRT_QEMU_PATH,
+  ) {}
+
+  get connectionUri(): string {
+    return this.connectPath === LIBVIRT_QEMU_PATH ? 'qemu:///system' : `libvirt-dbus:${this.connectPath}`;
+  }
+
+  async #connect(member: string, signature?: string, body?: unknown[]): Promise<unknown[]> {
+    try {
+      return await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path: this.connectPath,
+        interface: LIBVIRT_CONNECT_INTERFACE,
+        member,
+        ...(signature === undefined ? {} : { signature }),
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (err) {
+      throw libvirtError(err);
+    }
+  }
+
+  /**
+   * Every domain with state, size and origin. State and size come for all domains in one call
+   * (GetAllDomainStats); only the XML, which holds UUID and Nova's ownership mark, is read per domain,
+   * with a bounded number of calls in flight. A domain that disappears meanwhile is left out.
+   */
+  async listDomains(): Promise<DomainSummary[]> {
+    const [paths] = await this.#connect('ListDomains', 'u', [0]);
+    const domainPaths = expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
+    const [records] = await this.#connect('GetAllDomainStats', 'uu', [
+      STATS_STATE | STATS_BALLOON | STATS_VCPU,
+      0,
+    ]);
+    const statsByName = new Map<string, Record<string, unknown>>();
+    for (const record of expectArray(records, 'GetAllDomainStats')) {
+      const [name, stats] = expectArray(record, 'a stats record');
+      if (typeof name === 'string' && typeof stats === 'object' && stats !== null) {
+        statsByName.set(name, stats as Record<string, unknown>);
+      }
+    }
+
+    const domains = await mapBounded(domainPaths, PER_DOMAIN_CONCURRENCY, async (path) => {
+      let xml: string;
+      try {
+        const [reply] = await this.caller.call({
+          destination: LIBVIRT_BUS_NAME,
+          path,
+          interface: LIBVIRT_DOMAIN_INTERFACE,
+          member: 'GetXMLDesc',
+          signature: 'u',
+          body: [0],
+        });
+        xml = expectString(reply, 'GetXMLDesc');
+      } catch (err) {
+        if (err instanceof DBusError && (NOT_FOUND_ERRORS.has(err.type) || /not found/i.test(err.text))) {
+          return undefined;
+        }
+        throw libvirtError(err);
+      }
+      const facts = parseDomainXml(xml);
+      const stats = statsByName.get(facts.name) ?? {};
+      const state = numberOf(stats['state.state']);
+      const balloonKiB = numberOf(stats['balloon.maximum']);
+      const vcpus = numberOf(stats['vcpu.current']);
+      const summary: DomainSummary = {
+        uuid: facts.uuid,
+        name: facts.name,
+        state: state === undefined ? 'unknown' : domainStateFromLibvirt(state),
+        origin: facts.ownedByNova ? 'nova' : 'external',
+        vcpus: vcpus ?? facts.vcpus,
+        memoryBytes: balloonKiB === undefined ? facts.memoryBytes : balloonKiB * 1024,
+      };
+      return summary;
+    });
+    return domains.filter((domain): domain is DomainSummary => domain !== undefined);
+  }
+
+  /** libvirt's version and whether it answers at all. */
+  async check(): Promise<ServiceCheck> {
+    try {
+      const [properties] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path: this.connectPath,
+        interface: 'org.freedesktop.DBus.Properties',
+        member: 'GetAll',
+        signature: 's',
+        body: [LIBVIRT_CONNECT_INTERFACE],
+      });
+      const props = (properties ?? {}) as Record<string, unknown>;
+      const libVersion = numberOf(props['LibVersion']);
+      const hvVersion = numberOf(props['Version']);
+      // ListDomains forces libvirt-dbus to really reach libvirtd: properties may come from a cache.
+      await this.#connect('ListDomains', 'u', [0]);
+      const version = libVersion === undefined ? undefined : formatLibvirtVersion(libVersion);
+      return {
+        status: 'ok',
+        ...(version === undefined ? {} : { version }),
+        detail: `${this.connectionUri} answers${hvVersion === undefined ? '' : ` (QEMU ${formatLibvirtVersion(hvVersion)})`}`,
+      };
+    } catch (err) {
+      const error = libvirtError(err);
+      return { status: 'unavailable', detail: error.message };
+    }
+  }
+
+  /** Whether libvirt can run KVM domains here; where it cannot, VMs fall back to TCG (much slower). */
+  async checkKvm(): Promise<ServiceCheck> {
+    try {
+      await this.#connect('GetDomainCapabilities', 'ssssu', ['', '', '', 'kvm', 0]);
+      return { status: 'ok', detail: 'libvirt can run KVM domains (/dev/kvm usable)' };
+    } catch (err) {
+      const error = libvirtError(err);
+      if (error.code === 'backend-unavailable') {
+        return { status: 'unavailable', detail: `unknown: ${error.message}` };
+      }
+      return {
+        status: 'absent',
+        detail: `KVM is not usable by libvirt (${error.message}); VMs will run under TCG emulation, much slower`,
+      };
+    }
+  }
+}
+
+/** libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release. */
+export function formatLibvirtVersion(encoded: number): string {
+  const major = Math.floor(encoded / 1_000_000);
+  const minor = Math.floor((encoded % 1_000_000) / 1000);
+  const release = encoded % 1000;
+  return `${major}.${minor}.${release}`;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+import {
+  CHANNEL_NAME_LIST,
+  CHANNEL_NAMES,
+  channels,
+  ERROR_CODES,
+  errorCodeForHelperErrorName,
+  EVENT_NAME_LIST,
+  EVENT_NAMES,
+  exitCodeFor,
+  HELPER_ERROR_NAMES,
+  helperIntrospectionXml,
+  helperMethods,
+  InstanceList,
+  NovaError,
+  POLKIT_ACTIONS,
+  resultSchema,
+  toErrorData,
+} from '../src/index.js';
+
+describe('error codes', () => {
+  it('map to the CLI exit codes DESIGN.md names', () => {
+    expect(ERROR_CODES.map((code) => [code, exitCodeFor(code)])).toEqual([
+      ['invalid-input', 2],
+      ['not-authorized', 3],
+      ['not-found', 1],
+      ['conflict', 1],
+      ['backend-unavailable', 4],
+      ['failed', 1],
+    ]);
+  });
+
+  it('survive a round trip as data, detail included', () => {
+    const error = new NovaError('not-authorized', 'refused', 'ask an admin');
+    const copy = NovaError.fromData(
+      JSON.parse(JSON.stringify(error.toData())) as ReturnType<NovaError['toData']>,
+    );
+    expect(copy).toBeInstanceOf(NovaError);
+    expect(copy.toData()).toEqual({ code: 'not-authorized', message: 'refused', detail: 'ask an admin' });
+  });
+
+  it('turn a schema failure into invalid-input naming the field', () => {
+    const result = z.object({ engine: z.enum(['docker']) }).safeParse({ engine: 'x' });
+    expect(result.success).toBe(false);
+    const data = toErrorData(result.error);
+    expect(data.code).toBe('invalid-input');
+    expect(data.message).toMatch(/^engine: /);
+  });
+
+  it('turn an unexpected exception into failed with its message', () => {
+    expect(toErrorData(new TypeError('boom'))).toEqual({ code: 'failed', message: 'boom' });
+    expect(toErrorData('plain')).toEqual({ code: 'failed', message: 'plain' });
+  });
+
+  it('have one D-Bus error name each, mapped back to the same code', () => {
+    const names = Object.values(HELPER_ERROR_NAMES);
+    expect(new Set(names).size).toBe(ERROR_CODES.length);
+    for (const code of ERROR_CODES) expect(errorCodeForHelperErrorName(HELPER_ERROR_NAMES[code])).toBe(code);
+    expect(errorCodeForHelperErrorName('org.freedesktop.DBus.Error.Failed')).toBeUndefined();
+  });
+});
+
+describe('renderer↔main channels', () => {
+  it('are listed schema-free for the preload exactly as declared', () => {
+    expect([...CHANNEL_NAME_LIST].sort()).toEqual([...CHANNEL_NAMES].sort());
+    expect([...EVENT_NAME_LIST].sort()).toEqual([...EVENT_NAMES].sort());
+  });
+
+  it('refuse unknown input keys', () => {
+    expect(channels['instances.list'].input.safeParse({ surprise: 1 }).success).toBe(false);
+    expect(channels['instances.list'].input.safeParse({}).success).toBe(true);
+  });
+
+  it('carry results that are either a value or error data', () => {
+    const schema = resultSchema(InstanceList);
+    expect(schema.safeParse({ ok: true, value: { instances: [], sources: [] } }).success).toBe(true);
+    expect(schema.safeParse({ ok: false, error: { code: 'failed', message: 'x' } }).success).toBe(true);
+    expect(schema.safeParse({ ok: false, error: { code: 'teapot', message: 'x' } }).success).toBe(false);
+    expect(schema.safeParse({ ok: true, value: { instances: 'no' } }).success).toBe(false);
+  });
+});
+
+describe('helper methods', () => {
+  it('each name a declared polkit action', () => {
+    for (const spec of Object.values(helperMethods))
+      expect(Object.keys(POLKIT_ACTIONS)).toContain(spec.action);
+  });
+
+  it('appear in the introspection XML with their polkit action', () => {
+    const xml = helperIntrospectionXml();
+    for (const [name, spec] of Object.entries(helperMethods)) {
+      expect(xml).toContain(`<method name="${name}">`);
+      expect(xml).toContain(`value="${spec.action}"`);
+    }
+  });
+
+  it('refuse a socket path where an engine name is expected', () => {
+    expect(helperMethods.ListContainers.input.safeParse({ engine: '/var/run/docker.sock' }).success).toBe(
+      false,
+    );
+    expect(helperMethods.ListContainers.input.safeParse({ engine: 'bolt' }).success).toBe(false);
+    expect(helperMethods.ListContainers.input.safeParse({ engine: 'podman' }).success).toBe(true);
+  });
+});
