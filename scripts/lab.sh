@@ -75,7 +75,7 @@ GUEST_RECIPE=("$LAB_DIR/build-guest.sh" "$LAB_DIR/guest/init" "$LAB_DIR/guest/ud
   "$LAB_DIR/guest/power-button")
 
 export DEBIAN_FRONTEND=noninteractive
-# Daemons started from here must not inherit a caller's locale quirks or cwd.
+# Daemons started from here must not keep the caller's working directory busy.
 cd /
 
 # ---------------------------------------------------------------------------
@@ -253,11 +253,14 @@ install_file() {
 # Note: functions called as an `if`/`||` condition run without `set -e`, so the
 # functions that change things are never called that way; only checks are.
 
+# make_tmp: create this run's scratch directory $LAB_TMP (removed on exit).
+# Not a $(...) function: the cleanup list must be set in this shell.
+LAB_TMP=""
 make_tmp() {
-  local d
-  d=$(mktemp -d /tmp/nova-lab.XXXXXX)
-  CLEANUP_TMP+=("$d")
-  printf '%s\n' "$d"
+  if [ -z "$LAB_TMP" ]; then
+    LAB_TMP=$(mktemp -d /tmp/nova-lab.XXXXXX)
+    CLEANUP_TMP+=("$LAB_TMP")
+  fi
 }
 
 # ---------------------------------------------------------------------------
@@ -658,12 +661,13 @@ helper_sources_ok() {
 # with FORCE=1 (the explicit `install-helper` command).
 install_helper() {
   local force=${1:-0}
+  make_tmp
+  mkdir -p "$LAB_TMP/helper"
   local node
   node=$(command -v node)
   case "$node" in /*) ;; *) node=$(readlink -f -- "$node") ;; esac
 
-  local tmp changed=0
-  tmp=$(make_tmp)
+  local tmp="$LAB_TMP/helper" changed=0
   {
     printf '#!/bin/sh\n'
     printf '# Nova privileged helper, installed by scripts/lab.sh install-helper.\n'
@@ -828,9 +832,8 @@ setup_guest() {
 BUSYBOX_ROOTFS=""
 busybox_rootfs() {
   if [ -n "$BUSYBOX_ROOTFS" ]; then return 0; fi
-  local tmp
-  tmp=$(make_tmp)
-  local r="$tmp/rootfs"
+  make_tmp
+  local r="$LAB_TMP/rootfs"
   mkdir -p "$r"/{bin,dev,etc,proc,root,sys,tmp}
   chmod 1777 "$r/tmp"
   chmod 0700 "$r/root"
@@ -1041,9 +1044,7 @@ cmd_status() {
     report dockerd stopped "docker info fails"
   fi
 
-  local podman=0
   if podman_up; then
-    podman=1
     if containers_conf_ok; then
       report podman ok "API on $PODMAN_SOCKET"
     else
@@ -1091,7 +1092,6 @@ cmd_status() {
       report podman-image missing "$IMAGE"
     fi
   fi
-  [ "$podman" = 1 ] || true
   return "$STATUS_FAIL"
 }
 
@@ -1124,8 +1124,8 @@ selftest_guest() {
 
   local name="nova-lab-selftest-$$"
   local console="$LOG_DIR/selftest-console.log"
-  local tmp
-  tmp=$(make_tmp)
+  make_tmp
+  local tmp=$LAB_TMP
   mkdir -p "$LOG_DIR"
   cat >"$tmp/domain.xml" <<EOF
 <domain type='qemu'>

@@ -14,6 +14,7 @@ export { BoundedCaller, DBusCallTimeout, LIMITS_EXCEEDED } from './dbus/bounded-
 export { connectSystemBus } from './dbus/system-bus.js';
 export { helperCallError, HelperClient } from './helper-client/helper-client.js';
 export * from './libvirt/libvirt-dbus.js';
+export { mapBounded, Semaphore } from './util/semaphore.js';
 
 export interface NovaServices {
   instances: InstanceManager;

@@ -1,0 +1,83 @@
+import { InstanceList } from '@nova/core';
+import {
+  BoundedCaller,
+  connectSystemBus,
+  LIBVIRT_BUS_NAME,
+  LIBVIRT_QEMU_PATH,
+  mapBounded,
+} from '@nova/core/node';
+import type { MessageBus } from 'dbus-next';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { emptyDomainXml, readJson, requireLab, runNova, uniqueName } from '../support/lab.js';
+
+// The anchor's lesson (DESIGN.md): cockpit-machines, shown 200 VMs, lists only 126–142 of them because
+// it sends one call per VM at once and the bus refuses calls past 128 pending replies. Nova must list
+// every one of many more, every time.
+const COUNT = 600;
+const prefix = uniqueName('scale');
+const names = Array.from({ length: COUNT }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
+describe(`listing ${COUNT} defined VMs`, () => {
+  let bus: MessageBus;
+  let caller: BoundedCaller;
+  const paths: string[] = [];
+
+  beforeAll(async () => {
+    requireLab();
+    bus = await connectSystemBus();
+    caller = new BoundedCaller(bus);
+    const defined = await mapBounded(names, 16, async (name) => {
+      const [path] = await caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path: LIBVIRT_QEMU_PATH,
+        interface: 'org.libvirt.Connect',
+        member: 'DomainDefineXML',
+        signature: 's',
+        body: [emptyDomainXml(name)],
+      });
+      return path as string;
+    });
+    paths.push(...defined);
+  });
+
+  afterAll(async () => {
+    await mapBounded(paths, 16, (path) =>
+      caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.libvirt.Domain',
+        member: 'Undefine',
+        signature: 'u',
+        body: [0],
+      }),
+    );
+    bus.disconnect();
+  });
+
+  it('lists all of them, three times in a row', async () => {
+    for (let round = 0; round < 3; round++) {
+      const result = await runNova(['list', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const listed = new Set(readJson(result.stdout, InstanceList).instances.map((i) => i.name));
+      const missing = names.filter((name) => !listed.has(name));
+      expect(missing, `round ${round + 1}`).toEqual([]);
+    }
+  });
+
+  it('keeps its own calls on one connection under the bus limit while doing so', async () => {
+    const probe = new BoundedCaller(bus);
+    await mapBounded(paths, paths.length, (path) =>
+      probe.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.libvirt.Domain',
+        member: 'GetXMLDesc',
+        signature: 'u',
+        body: [0],
+      }),
+    );
+    expect(probe.peakInFlight).toBeLessThanOrEqual(32);
+    expect(probe.peakInFlight).toBeGreaterThan(1);
+  });
+});

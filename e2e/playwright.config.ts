@@ -1,0 +1,33 @@
+import { defineConfig } from '@playwright/test';
+
+// Debian's Chromium: no browser is downloaded (the network here reaches only npm and Debian).
+const chromium = {
+  executablePath: process.env['NOVA_CHROMIUM'] ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+  ],
+};
+
+export default defineConfig({
+  testDir: '.',
+  forbidOnly: process.env['CI'] !== undefined,
+  retries: 0,
+  // One host, one lab: the suites change libvirt and Docker state, so they run one at a time.
+  workers: 1,
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  outputDir: '../test-results',
+  projects: [
+    {
+      name: 'browser-mode',
+      testMatch: 'browser/**/*.spec.ts',
+      use: { browserName: 'chromium', headless: true, launchOptions: chromium, trace: 'retain-on-failure' },
+    },
+    { name: 'electron', testMatch: 'electron/**/*.spec.ts' },
+  ],
+});

@@ -1,0 +1,67 @@
+// `npm start`: installs and builds what is missing, brings up the services Nova needs (as root), then
+// opens the Electron window where the binary exists and a display is there, browser mode otherwise.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import {
+  build,
+  electronBinary,
+  electronVersion,
+  installDependencies,
+  isRoot,
+  lab,
+  requireNode,
+  ROOT,
+  say,
+} from './lib/setup.mjs';
+
+requireNode();
+installDependencies();
+if (!process.argv.includes('--no-build')) build();
+if (!lab(['up', '--runtime'])) {
+  say(
+    'not root: using the system services as they are (run `sudo npm start` once to install and start them)',
+  );
+}
+
+function tryDownloadElectron() {
+  say(`the Electron ${electronVersion() ?? ''} binary is not installed; trying to download it`);
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/electron/install.js')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (result.status === 0 && electronBinary() !== undefined) return { binary: electronBinary() };
+  const firstLine = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n')[0] ?? 'no output';
+  return { why: `the Electron binary is not installed and could not be downloaded (${firstLine})` };
+}
+
+const display = process.env.WAYLAND_DISPLAY || process.env.DISPLAY;
+let binary = electronBinary();
+let why;
+if (binary === undefined) ({ binary, why } = tryDownloadElectron());
+if (binary !== undefined && !display) {
+  why = 'there is no graphical session here (neither WAYLAND_DISPLAY nor DISPLAY is set)';
+  binary = undefined;
+}
+
+let child;
+if (binary !== undefined) {
+  say(`opening the desktop window (Electron ${electronVersion()})`);
+  const args = [join(ROOT, 'apps/main/dist/electron-main.cjs')];
+  if (isRoot()) {
+    say(
+      'running as root: Chromium’s OS sandbox is not available to root; run Nova as a normal user to keep it',
+    );
+    args.push('--no-sandbox');
+  }
+  child = spawn(binary, args, { cwd: ROOT, stdio: 'inherit' });
+} else {
+  say(`opening browser mode, because ${why}`);
+  child = spawn(process.execPath, [join(ROOT, 'apps/main/dist/browser-mode.cjs'), '--reason', why], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
