@@ -32,7 +32,9 @@ function tryDownloadElectron() {
     timeout: 300_000,
   });
   if (result.status === 0 && electronBinary() !== undefined) return { binary: electronBinary() };
-  const firstLine = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n')[0] ?? 'no output';
+  const firstLine = (
+    `${result.stderr ?? ''}${result.stdout ?? ''}`.trim().split('\n')[0] ?? 'no output'
+  ).replace(/^\w*Error: /, '');
   return { why: `the Electron binary is not installed and could not be downloaded (${firstLine})` };
 }
 
@@ -57,7 +59,6 @@ if (binary !== undefined) {
   }
   child = spawn(binary, args, { cwd: ROOT, stdio: 'inherit' });
 } else {
-  say(`opening browser mode, because ${why}`);
   child = spawn(process.execPath, [join(ROOT, 'apps/main/dist/browser-mode.cjs'), '--reason', why], {
     cwd: ROOT,
     stdio: 'inherit',

@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { type BoundedCaller, LIBVIRT_BUS_NAME, LIBVIRT_QEMU_PATH, mapBounded } from '@nova/core/node';
 import XMLBuilder from 'fast-xml-builder';
 import type { z } from 'zod';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout; NOVA_REPO_ROOT when this file runs bundled elsewhere (the benchmarks). */
+export const REPO_ROOT =
+  process.env['NOVA_REPO_ROOT'] ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI_BUNDLE = join(REPO_ROOT, 'apps/cli/dist/nova.cjs');
 export const GUEST_DIR = '/var/lib/nova-lab/guest';
 export const TEST_IMAGE = 'nova-test/busybox:latest';
@@ -126,6 +129,35 @@ export function emptyDomainXml(name: string): string {
       os: { type: { '@arch': 'x86_64', '#text': 'hvm' } },
     },
   });
+}
+
+/** Defines many inactive domains straight through libvirt-dbus (virsh would take a process each). */
+export function defineEmptyDomains(caller: BoundedCaller, names: string[]): Promise<string[]> {
+  return mapBounded(names, 16, async (name) => {
+    const [path] = await caller.call({
+      destination: LIBVIRT_BUS_NAME,
+      path: LIBVIRT_QEMU_PATH,
+      interface: 'org.libvirt.Connect',
+      member: 'DomainDefineXML',
+      signature: 's',
+      body: [emptyDomainXml(name)],
+    });
+    if (typeof path !== 'string') throw new Error('DomainDefineXML did not return an object path');
+    return path;
+  });
+}
+
+export async function undefineDomains(caller: BoundedCaller, paths: string[]): Promise<void> {
+  await mapBounded(paths, 16, (path) =>
+    caller.call({
+      destination: LIBVIRT_BUS_NAME,
+      path,
+      interface: 'org.libvirt.Domain',
+      member: 'Undefine',
+      signature: 'u',
+      body: [0],
+    }),
+  );
 }
 
 export async function defineDomain(domainXml: string): Promise<void> {

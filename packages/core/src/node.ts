@@ -77,7 +77,7 @@ export function createNovaServices(): NovaServices {
       versionReport({
         novaVersion: NOVA_VERSION,
         helperStatus: async () => (await helper.get()).call('GetStatus', {}),
-        probeEngines: () => discovery.probeAll(),
+        probeEngines: () => discovery.probeAll({ withVersion: true }),
       }),
     close: () => {
       helper.close();

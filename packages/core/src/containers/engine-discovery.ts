@@ -42,8 +42,8 @@ export class EngineDiscovery implements ContainerDiscovery {
     private readonly candidates: () => EngineEndpoint[] = () => engineCandidates(),
   ) {}
 
-  async probeAll(): Promise<EngineProbe[]> {
-    return Promise.all(this.candidates().map((endpoint) => probeEngine(endpoint)));
+  async probeAll(options: { withVersion?: boolean } = {}): Promise<EngineProbe[]> {
+    return Promise.all(this.candidates().map((endpoint) => probeEngine(endpoint, options)));
   }
 
   async discover(): Promise<(ContainerSource | SourceStatus)[]> {
@@ -77,7 +77,7 @@ export class EngineDiscovery implements ContainerDiscovery {
           id: engine,
           status: 'unavailable',
           endpoint: endpoint.label,
-          error: { code: 'backend-unavailable', message: `${engine}: ${probe.detail}` },
+          error: { code: 'backend-unavailable', message: probe.detail },
         });
       }
     }
