@@ -17,6 +17,18 @@ const bin = (name) => join(ROOT, 'node_modules/.bin', name);
 const steps = [
   ['format', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
   ['lint', bin('eslint'), ['--max-warnings=0', '.']],
+  [
+    'shellcheck',
+    'shellcheck',
+    [
+      'scripts/lab.sh',
+      'scripts/lab/build-guest.sh',
+      'scripts/lab/guest/init',
+      'scripts/lab/guest/udhcpc.script',
+      'scripts/lab/guest/power-button',
+      '.ci/run',
+    ],
+  ],
   ['typecheck', process.execPath, [join(ROOT, 'scripts/typecheck.mjs')]],
   [
     'unit',
