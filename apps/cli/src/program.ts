@@ -1,5 +1,5 @@
-import { exitCodeFor, NOVA_VERSION, toErrorData, worstSourceError } from '@nova/core';
-import type { NovaServices } from '@nova/core/node';
+import { exitCodeFor, formatNovaFileError, NOVA_VERSION, toErrorData, worstSourceError } from '@nova/core';
+import { DEFAULT_NOVAFILE, loadNovaFile, type NovaServices } from '@nova/core/node';
 import { Command, CommanderError } from 'commander';
 
 import { formatError, formatInstanceList, formatSourceProblems, formatVersion } from './format.js';
@@ -39,7 +39,9 @@ export async function runNova(
         io.err(text.trimEnd());
       },
     })
+    .option('-c, --config <file>', 'the NovaFile to read', DEFAULT_NOVAFILE)
     .showHelpAfterError('(run nova --help for usage)');
+  const configPath = (): string => program.opts<{ config: string }>().config;
 
   program
     .command('list')
@@ -52,6 +54,46 @@ export async function runNova(
       for (const problem of formatSourceProblems(list)) io.err(problem);
       const worst = worstSourceError(list);
       if (worst !== undefined) exitCode = exitCodeFor(worst.code);
+    });
+
+  program
+    .command('validate')
+    .description(
+      'check a NovaFile strictly, without changing anything (names it checks against the host when it can)',
+    )
+    .option('--json', 'print the result as one JSON document')
+    .option('--offline', 'do not look at the host: check only the file itself')
+    .action(async (options: { json?: boolean; offline?: boolean }) => {
+      const host = options.offline === true ? undefined : await open().hostFacts();
+      const result = await loadNovaFile(configPath(), host?.facts);
+      const warnings = host?.warnings ?? [];
+      if (options.json === true) {
+        io.out(
+          JSON.stringify(
+            result.ok
+              ? { valid: true, file: result.path, warnings }
+              : { valid: false, file: result.path, errors: result.errors, warnings },
+            null,
+            2,
+          ),
+        );
+      }
+      for (const warning of warnings) io.err(`nova: warning: ${warning}`);
+      if (!result.ok) {
+        if (options.json !== true) for (const error of result.errors) io.err(formatNovaFileError(error));
+        io.err(
+          `nova: ${result.errors.length} ${result.errors.length === 1 ? 'error' : 'errors'} in ${result.path}`,
+        );
+        exitCode = exitCodeFor('invalid-input');
+        return;
+      }
+      if (options.json !== true) {
+        const { model } = result;
+        const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+        io.out(
+          `${result.path} is valid: ${count(Object.keys(model.vm).length, 'VM')}, ${count(Object.keys(model.container).length, 'container')}, ${count(Object.keys(model.network).length, 'network')}, ${count(Object.keys(model.storage).length, 'storage pool')}.`,
+        );
+      }
     });
 
   program

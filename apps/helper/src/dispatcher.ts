@@ -6,6 +6,7 @@ import {
   helperMethods,
   type HelperOutput,
   isHelperMethodName,
+  NOVA_VERSION,
   NovaError,
   POLKIT_ACTIONS,
   toErrorData,
@@ -50,7 +51,14 @@ function refusal(actionId: keyof typeof POLKIT_ACTIONS, result: AuthorizationRes
 export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): Promise<DispatchReply> {
   const { member } = request;
   if (!isHelperMethodName(member)) {
-    return { ok: false, error: new NovaError('invalid-input', `the helper has no method ${member}`) };
+    return {
+      ok: false,
+      error: new NovaError(
+        'invalid-input',
+        `Nova’s helper (version ${NOVA_VERSION}) has no method ${member}: it and this program are different versions of Nova`,
+        'Install the same version of Nova’s helper as of this program.',
+      ),
+    };
   }
   const spec = helperMethods[member];
   try {

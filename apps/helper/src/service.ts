@@ -16,6 +16,7 @@ export function helperImplementation(libvirt: LibvirtDbusClient): HelperImplemen
       return { helperVersion: NOVA_VERSION, libvirt: libvirtCheck, kvm };
     },
     ListDomains: async () => ({ connection: libvirt.connectionUri, domains: await libvirt.listDomains() }),
+    ListNetworks: async () => ({ networks: await libvirt.listNetworks() }),
     ListContainers: async ({ engine }) => {
       const socket = ROOT_ENGINE_SOCKETS[engine];
       const endpoint = parseEngineAddress(engine, `unix://${socket}`);

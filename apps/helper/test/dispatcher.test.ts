@@ -18,6 +18,10 @@ function deps(authorized: boolean, calls: string[] = []): DispatcherDeps {
       calls.push('ListDomains');
       return Promise.resolve({ connection: 'qemu:///system', domains: [] });
     },
+    ListNetworks: () => {
+      calls.push('ListNetworks');
+      return Promise.resolve({ networks: [] });
+    },
     ListContainers: ({ engine }) => {
       calls.push(`ListContainers ${engine}`);
       return Promise.resolve({ endpoint: `unix:///${engine}`, containers: [] });
@@ -78,7 +82,9 @@ describe('dispatch', () => {
 
   it('refuses a method the contract does not have', async () => {
     const reply = await dispatch(deps(true), request('DeleteEverything', {}));
-    expect(!reply.ok && reply.error.message).toBe('the helper has no method DeleteEverything');
+    expect(!reply.ok && reply.error.message).toBe(
+      'Nova’s helper (version 0.1.0) has no method DeleteEverything: it and this program are different versions of Nova',
+    );
   });
 
   it('passes an implementation’s error code through', async () => {

@@ -1,10 +1,13 @@
 // Node-only entry point of @nova/core: the managers wired to the real system (D-Bus, engines).
 import { EngineDiscovery } from './containers/engine-discovery.js';
+import { dockerClient } from './containers/engines.js';
 import { NovaError } from './contract/errors.js';
 import { HELPER_BUS_NAME } from './contract/helper.js';
 import { HelperClient } from './helper-client/helper-client.js';
+import { listHostLinks } from './host/ip-link.js';
 import { InstanceManager } from './instances/instance-manager.js';
 import type { VersionReport } from './model/host.js';
+import type { HostFacts } from './novafile/semantics.js';
 import { versionReport } from './system/version-report.js';
 import { NOVA_VERSION } from './version.js';
 
@@ -19,6 +22,8 @@ export { mapBounded, Semaphore } from './util/semaphore.js';
 export interface NovaServices {
   instances: InstanceManager;
   version(): Promise<VersionReport>;
+  /** Networks on this host, for checking a NovaFile's references; what could not be asked is a warning. */
+  hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
   close(): void;
 }
 
@@ -79,6 +84,46 @@ export function createNovaServices(): NovaServices {
         helperStatus: async () => (await helper.get()).call('GetStatus', {}),
         probeEngines: () => discovery.probeAll({ withVersion: true }),
       }),
+    hostFacts: async () => {
+      const warnings: string[] = [];
+      const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+      const [libvirtNetworks, links, engineNetworks] = await Promise.all([
+        helper
+          .get()
+          .then((client) => client.call('ListNetworks', {}))
+          .then(
+            ({ networks }) => networks.map((network) => network.name),
+            (err: unknown) => {
+              warnings.push(`libvirt networks were not checked: ${reason(err)}`);
+              return undefined;
+            },
+          ),
+        listHostLinks().then(
+          (all) => all.filter((link) => link.kind === 'bridge').map((link) => link.name),
+          (err: unknown) => {
+            warnings.push(`host bridges were not checked: ${reason(err)}`);
+            return [];
+          },
+        ),
+        discovery.probeAll().then(async (probes) => {
+          const names: string[] = [];
+          for (const probe of probes.filter((p) => p.status === 'ok')) {
+            try {
+              const networks = (await dockerClient(probe.endpoint).listNetworks()) as { Name: string }[];
+              names.push(...networks.map((network) => network.Name));
+            } catch (err) {
+              warnings.push(`${probe.endpoint.engine} networks were not checked: ${reason(err)}`);
+            }
+          }
+          return names;
+        }),
+      ]);
+      const facts: HostFacts = {
+        ...(libvirtNetworks === undefined ? {} : { networks: [...libvirtNetworks, ...links] }),
+        engineNetworks,
+      };
+      return { facts, warnings };
+    },
     close: () => {
       helper.close();
     },
@@ -86,3 +131,6 @@ export function createNovaServices(): NovaServices {
 }
 
 export { NovaError };
+export * from './fs/atomic-write.js';
+export * from './host/ip-link.js';
+export * from './novafile/load.js';

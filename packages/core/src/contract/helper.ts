@@ -38,6 +38,11 @@ export const POLKIT_ACTIONS = {
     message: 'Authentication is required to list virtual machines and containers',
     defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
   },
+  'dev.nova.networks.read': {
+    description: 'List virtual networks and host bridges',
+    message: 'Authentication is required to list virtual networks',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
+  },
 } as const satisfies Record<string, PolkitActionSpec>;
 
 export type PolkitActionId = keyof typeof POLKIT_ACTIONS;
@@ -62,6 +67,24 @@ export const ContainerSummary = z.object({
   image: z.string(),
 });
 export type ContainerSummary = z.infer<typeof ContainerSummary>;
+
+export const NetworkSummary = z.object({
+  name: z.string(),
+  uuid: z.string(),
+  active: z.boolean(),
+  autostart: z.boolean(),
+  /** nat, route, bridge, open…; absent for an isolated network. */
+  forwardMode: z.string().optional(),
+  bridge: z.string().optional(),
+  address: z.string().optional(),
+  prefix: z.number().int().optional(),
+  dhcpStart: z.string().optional(),
+  dhcpEnd: z.string().optional(),
+  origin: Origin,
+  project: z.string().optional(),
+  specHash: z.string().optional(),
+});
+export type NetworkSummary = z.infer<typeof NetworkSummary>;
 
 export const ServiceCheck = z.object({
   status: z.enum(['ok', 'unavailable', 'absent']),
@@ -100,6 +123,12 @@ export const helperMethods = {
     summary: 'Every libvirt domain on qemu:///system with its state and size',
     input: Empty,
     output: z.object({ connection: z.string(), domains: z.array(DomainSummary) }),
+  },
+  ListNetworks: {
+    action: 'dev.nova.networks.read',
+    summary: 'Every libvirt network on qemu:///system with its addressing and owner',
+    input: Empty,
+    output: z.object({ networks: z.array(NetworkSummary) }),
   },
   ListContainers: {
     action: 'dev.nova.instances.read',

@@ -1,14 +1,16 @@
 import { DBusError, Variant } from 'dbus-next';
 
 import { NovaError } from '../contract/errors.js';
-import type { DomainSummary, ServiceCheck } from '../contract/helper.js';
+import type { DomainSummary, NetworkSummary, ServiceCheck } from '../contract/helper.js';
 import type { BoundedCaller } from '../dbus/bounded-caller.js';
 import { mapBounded } from '../util/semaphore.js';
 import { domainStateFromLibvirt, parseDomainXml } from './domain-xml.js';
+import { parseNetworkXml } from './network-xml.js';
 
 export const LIBVIRT_BUS_NAME = 'org.libvirt';
 export const LIBVIRT_CONNECT_INTERFACE = 'org.libvirt.Connect';
 export const LIBVIRT_DOMAIN_INTERFACE = 'org.libvirt.Domain';
+export const LIBVIRT_NETWORK_INTERFACE = 'org.libvirt.Network';
 /** libvirt-dbus's object for qemu:///system; `/org/libvirt/Test` is the test driver. */
 export const LIBVIRT_QEMU_PATH = '/org/libvirt/QEMU';
 
@@ -19,7 +21,11 @@ const STATS_VCPU = 8;
 /** Per-domain calls in flight on our one connection; the bus allows 128 pending replies. */
 const PER_DOMAIN_CONCURRENCY = 16;
 
-const NOT_FOUND_ERRORS = new Set(['org.libvirt.Error.NoDomain', 'org.freedesktop.DBus.Error.UnknownObject']);
+const NOT_FOUND_ERRORS = new Set([
+  'org.libvirt.Error.NoDomain',
+  'org.libvirt.Error.NoNetwork',
+  'org.freedesktop.DBus.Error.UnknownObject',
+]);
 
 /** libvirt-dbus wraps values in GetAll/GetStats in one extra variant; unwrap however many there are. */
 export function unwrapVariant(value: unknown): unknown {
@@ -158,6 +164,67 @@ export class LibvirtDbusClient {
       return summary;
     });
     return domains.filter((domain): domain is DomainSummary => domain !== undefined);
+  }
+
+  /** Properties of a libvirt-dbus object, unwrapped (libvirt-dbus wraps each value twice). */
+  async #properties(path: string, iface: string): Promise<Record<string, unknown>> {
+    const [properties] = await this.caller.call({
+      destination: LIBVIRT_BUS_NAME,
+      path,
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'GetAll',
+      signature: 's',
+      body: [iface],
+    });
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries((properties ?? {}) as Record<string, unknown>))
+      result[key] = unwrapVariant(value);
+    return result;
+  }
+
+  /** Every libvirt network with its addressing, state and Nova's ownership mark. */
+  async listNetworks(): Promise<NetworkSummary[]> {
+    const [paths] = await this.#connect('ListNetworks', 'u', [0]);
+    const networkPaths = expectArray(paths, 'ListNetworks').map((path) =>
+      expectString(path, 'a network path'),
+    );
+    const networks = await mapBounded(networkPaths, PER_DOMAIN_CONCURRENCY, async (path) => {
+      try {
+        const [properties, [xml]] = await Promise.all([
+          this.#properties(path, LIBVIRT_NETWORK_INTERFACE),
+          this.caller.call({
+            destination: LIBVIRT_BUS_NAME,
+            path,
+            interface: LIBVIRT_NETWORK_INTERFACE,
+            member: 'GetXMLDesc',
+            signature: 'u',
+            body: [0],
+          }),
+        ]);
+        const facts = parseNetworkXml(expectString(xml, 'a network XML'));
+        const summary: NetworkSummary = {
+          name: facts.name,
+          uuid: facts.uuid,
+          active: properties['Active'] === true,
+          autostart: properties['Autostart'] === true,
+          origin: facts.nova === undefined ? 'external' : 'nova',
+          ...(facts.forwardMode === undefined ? {} : { forwardMode: facts.forwardMode }),
+          ...(facts.bridge === undefined ? {} : { bridge: facts.bridge }),
+          ...(facts.address === undefined ? {} : { address: facts.address }),
+          ...(facts.prefix === undefined ? {} : { prefix: facts.prefix }),
+          ...(facts.dhcpStart === undefined ? {} : { dhcpStart: facts.dhcpStart }),
+          ...(facts.dhcpEnd === undefined ? {} : { dhcpEnd: facts.dhcpEnd }),
+          ...(facts.nova?.project === undefined ? {} : { project: facts.nova.project }),
+          ...(facts.nova?.specHash === undefined ? {} : { specHash: facts.nova.specHash }),
+        };
+        return summary;
+      } catch (err) {
+        if (err instanceof DBusError && (NOT_FOUND_ERRORS.has(err.type) || /not found/i.test(err.text)))
+          return undefined;
+        throw libvirtError(err);
+      }
+    });
+    return networks.filter((network): network is NetworkSummary => network !== undefined);
   }
 
   /** libvirt's version and whether it answers at all. */
