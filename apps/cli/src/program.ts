@@ -3,6 +3,7 @@ import { DEFAULT_NOVAFILE, loadNovaFile, type NovaServices } from '@nova/core/no
 import { Command, CommanderError } from 'commander';
 
 import { formatError, formatInstanceList, formatSourceProblems, formatVersion } from './format.js';
+import { type CommandContext, registerNovaFileCommands, terminalConfirm } from './novafile-commands.js';
 
 export interface Io {
   out(text: string): void;
@@ -22,6 +23,7 @@ export async function runNova(
   argv: string[],
   services: () => NovaServices,
   io: Io = processIo,
+  confirm: CommandContext['confirm'] = terminalConfirm(),
 ): Promise<number> {
   let exitCode = 0;
   let opened: NovaServices | undefined;
@@ -95,6 +97,16 @@ export async function runNova(
         );
       }
     });
+
+  registerNovaFileCommands(program, {
+    io,
+    services: open,
+    configPath,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    confirm,
+  });
 
   program
     .command('version')

@@ -76,12 +76,26 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
         `the helper built an invalid reply to ${member}: ${describeZodError(checked.error)}`,
       );
     }
+    // Changes are logged: the helper's log is the record of what was done as root, and for whom.
+    if (spec.action.endsWith('.manage'))
+      deps.log?.(`${member} from ${request.sender}: done ${summarize(input)}`);
     return { ok: true, json: JSON.stringify(checked.data) };
   } catch (err) {
     const data = toErrorData(err);
     deps.log?.(`${member} from ${request.sender}: ${data.code}: ${data.message}`);
     return { ok: false, error: NovaError.fromData(data) };
   }
+}
+
+/** The names in a request, for the log: never whole specs (they may hold secrets). */
+function summarize(input: unknown): string {
+  if (typeof input !== 'object' || input === null) return '';
+  const record = input as Record<string, unknown>;
+  const spec = record['spec'] as Record<string, unknown> | undefined;
+  const parts = [record['project'], record['pool'], record['name'], spec?.['pool'], spec?.['name']].filter(
+    (part) => typeof part === 'string',
+  );
+  return parts.length === 0 ? '' : `(${parts.join(' ')})`;
 }
 
 function parseRequest(member: HelperMethodName, request: DispatchRequest): unknown {

@@ -8,10 +8,11 @@ import {
   helperIntrospectionXml,
   NOVA_VERSION,
 } from '@nova/core';
-import { BoundedCaller, connectSystemBus, LibvirtDbusClient } from '@nova/core/node';
+import { BoundedCaller, connectSystemBus, LibvirtDbusClient, LibvirtManager } from '@nova/core/node';
 import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
 
 import { dispatch } from './dispatcher.js';
+import { OriginRegistry } from './origins.js';
 import { PolkitAuthority } from './polkit.js';
 import { helperImplementation } from './service.js';
 
@@ -58,7 +59,11 @@ async function main(): Promise<void> {
   const bus = await connectSystemBus();
   const caller = new BoundedCaller(bus);
   const polkit = new PolkitAuthority(caller);
-  const implementation = helperImplementation(new LibvirtDbusClient(caller));
+  const implementation = helperImplementation(
+    new LibvirtDbusClient(caller),
+    new LibvirtManager(caller),
+    new OriginRegistry(),
+  );
   const deps = {
     authorize: (sender: string, action: string) => polkit.check(sender, action),
     implementation,

@@ -5,7 +5,8 @@ import { dispatch, type DispatcherDeps, type HelperImplementation } from '../src
 
 // The authorizer is a test double for polkitd here; the integration suite runs the real one.
 function deps(authorized: boolean, calls: string[] = []): DispatcherDeps {
-  const implementation: HelperImplementation = {
+  // Only the methods these tests call; the rest belong to the integration suite.
+  const implementation: Partial<HelperImplementation> = {
     GetStatus: () => {
       calls.push('GetStatus');
       return Promise.resolve({
@@ -32,7 +33,7 @@ function deps(authorized: boolean, calls: string[] = []): DispatcherDeps {
       calls.push(`authorize ${action}`);
       return Promise.resolve({ authorized, challenge: false });
     },
-    implementation,
+    implementation: implementation as HelperImplementation,
   };
 }
 

@@ -7,6 +7,7 @@ import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
 import { InstanceManager } from './instances/instance-manager.js';
 import type { VersionReport } from './model/host.js';
+import type { NovaFileDeps } from './novafile/novafile-service.js';
 import type { HostFacts } from './novafile/semantics.js';
 import { versionReport } from './system/version-report.js';
 import { NOVA_VERSION } from './version.js';
@@ -16,7 +17,15 @@ export * from './containers/engines.js';
 export { BoundedCaller, DBusCallTimeout, LIMITS_EXCEEDED } from './dbus/bounded-caller.js';
 export { connectSystemBus } from './dbus/system-bus.js';
 export { helperCallError, HelperClient } from './helper-client/helper-client.js';
+export * from './libvirt/domain-builder.js';
+export * from './libvirt/domain-config.js';
+export * from './libvirt/domain-xml.js';
 export * from './libvirt/libvirt-dbus.js';
+export * from './libvirt/libvirt-manage.js';
+export * from './libvirt/network-builder.js';
+export * from './libvirt/network-xml.js';
+export * from './libvirt/storage-builder.js';
+export * from './libvirt/storage-xml.js';
 export { mapBounded, Semaphore } from './util/semaphore.js';
 
 export interface NovaServices {
@@ -24,6 +33,8 @@ export interface NovaServices {
   version(): Promise<VersionReport>;
   /** Networks on this host, for checking a NovaFile's references; what could not be asked is a warning. */
   hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
+  /** What planning and applying a NovaFile needs: the helper and the engines. */
+  novaFile: NovaFileDeps;
   close(): void;
 }
 
@@ -84,6 +95,10 @@ export function createNovaServices(): NovaServices {
         helperStatus: async () => (await helper.get()).call('GetStatus', {}),
         probeEngines: () => discovery.probeAll({ withVersion: true }),
       }),
+    novaFile: {
+      helper: async (method, input) => (await helper.get()).call(method, input),
+      discovery,
+    },
     hostFacts: async () => {
       const warnings: string[] = [];
       const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -133,4 +148,8 @@ export function createNovaServices(): NovaServices {
 export { NovaError };
 export * from './fs/atomic-write.js';
 export * from './host/ip-link.js';
+export * from './novafile/apply.js';
 export * from './novafile/load.js';
+export * from './novafile/novafile-service.js';
+export * from './novafile/plan.js';
+export * from './novafile/resolve.js';

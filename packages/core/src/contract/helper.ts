@@ -2,6 +2,15 @@ import { z } from 'zod';
 
 import { EngineName, InstanceState, Origin } from '../model/instance.js';
 import type { ErrorCode } from './errors.js';
+import {
+  DomainDiskSpec,
+  DomainNicSpec,
+  DomainSpec,
+  NetworkSpec,
+  PoolSpec,
+  ResourceName,
+  VolumeSpec,
+} from './specs.js';
 
 /**
  * The privileged helper's D-Bus API, declared once. The helper dispatches and authorizes from this table,
@@ -43,6 +52,26 @@ export const POLKIT_ACTIONS = {
     message: 'Authentication is required to list virtual networks',
     defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
   },
+  'dev.nova.storage.read': {
+    description: 'List storage pools and disk images',
+    message: 'Authentication is required to list storage pools',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
+  },
+  'dev.nova.vms.manage': {
+    description: 'Create, change, start, stop and delete Nova’s virtual machines',
+    message: 'Authentication is required to manage virtual machines',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
+  },
+  'dev.nova.networks.manage': {
+    description: 'Create, start, stop and delete Nova’s virtual networks',
+    message: 'Authentication is required to manage virtual networks',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
+  },
+  'dev.nova.storage.manage': {
+    description: 'Create and delete Nova’s storage pools and disk images',
+    message: 'Authentication is required to manage storage',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
+  },
 } as const satisfies Record<string, PolkitActionSpec>;
 
 export type PolkitActionId = keyof typeof POLKIT_ACTIONS;
@@ -65,6 +94,10 @@ export const ContainerSummary = z.object({
   state: InstanceState,
   origin: Origin,
   image: z.string(),
+  /** Nova's labels, on containers Nova created. */
+  project: z.string().optional(),
+  specHash: z.string().optional(),
+  spec: z.string().optional(),
 });
 export type ContainerSummary = z.infer<typeof ContainerSummary>;
 
@@ -85,6 +118,58 @@ export const NetworkSummary = z.object({
   specHash: z.string().optional(),
 });
 export type NetworkSummary = z.infer<typeof NetworkSummary>;
+
+export const NovaMarkWire = z.object({
+  project: z.string().optional(),
+  name: z.string().optional(),
+  specHash: z.string().optional(),
+});
+
+/** A Nova-owned domain as libvirt keeps it (its inactive definition), in the terms of a DomainSpec. */
+export const OwnedDomain = z.object({
+  name: z.string(),
+  uuid: z.string(),
+  state: InstanceState,
+  autostart: z.boolean(),
+  mark: NovaMarkWire,
+  config: z.object({
+    type: z.string(),
+    vcpus: z.number().int(),
+    memoryBytes: z.number().int(),
+    firmware: z.object({ type: z.enum(['bios', 'uefi']), secureBoot: z.boolean() }),
+    kernel: z
+      .object({ path: z.string(), initrd: z.string().optional(), cmdline: z.string().optional() })
+      .optional(),
+    disks: z.array(DomainDiskSpec),
+    nics: z.array(DomainNicSpec),
+    tpm: z.object({ version: z.string(), backend: z.string() }).optional(),
+    hostdevs: z.array(z.string()),
+    lookingGlassMiB: z.number().int().optional(),
+  }),
+});
+export type OwnedDomain = z.infer<typeof OwnedDomain>;
+
+export const StoragePoolSummary = z.object({
+  name: z.string(),
+  path: z.string(),
+  active: z.boolean(),
+  autostart: z.boolean(),
+  origin: Origin,
+  project: z.string().optional(),
+  /** Made by Nova for any project's disks; never pruned. */
+  shared: z.boolean().optional(),
+  volumes: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      capacityBytes: z.number().int(),
+      format: z.string(),
+      origin: Origin,
+      project: z.string().optional(),
+    }),
+  ),
+});
+export type StoragePoolSummary = z.infer<typeof StoragePoolSummary>;
 
 export const ServiceCheck = z.object({
   status: z.enum(['ok', 'unavailable', 'absent']),
@@ -129,6 +214,118 @@ export const helperMethods = {
     summary: 'Every libvirt network on qemu:///system with its addressing and owner',
     input: Empty,
     output: z.object({ networks: z.array(NetworkSummary) }),
+  },
+  ListOwnedDomains: {
+    action: 'dev.nova.instances.read',
+    summary: 'Nova’s domains of a project (or of every project), with their definitions',
+    input: z.object({ project: ResourceName.optional() }).strict(),
+    output: z.object({ domains: z.array(OwnedDomain) }),
+  },
+  ListStorage: {
+    action: 'dev.nova.storage.read',
+    summary: 'Every storage pool with its volumes and owner',
+    input: Empty,
+    output: z.object({ pools: z.array(StoragePoolSummary) }),
+  },
+  DefineDomain: {
+    action: 'dev.nova.vms.manage',
+    summary: 'Define (or redefine) a Nova domain from a spec; the helper builds the XML',
+    input: z.object({ spec: DomainSpec }).strict(),
+    output: z.object({ uuid: z.string(), created: z.boolean() }),
+  },
+  StartDomain: {
+    action: 'dev.nova.vms.manage',
+    summary: 'Start a Nova domain of a project',
+    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
+    output: z.object({ state: InstanceState }),
+  },
+  StopDomain: {
+    action: 'dev.nova.vms.manage',
+    summary:
+      'Shut a Nova domain down (ACPI), forcing it off after a timeout if asked; or force it off at once',
+    input: z
+      .object({
+        project: ResourceName,
+        name: ResourceName,
+        mode: z.enum(['shutdown', 'destroy']),
+        timeoutSeconds: z.number().int().min(0).max(3600).default(60),
+        forceAfterTimeout: z.boolean().default(true),
+      })
+      .strict(),
+    output: z.object({ state: InstanceState, forced: z.boolean() }),
+  },
+  DeleteDomain: {
+    action: 'dev.nova.vms.manage',
+    summary: 'Force off and undefine a Nova domain, with the volumes Nova created for it if asked',
+    input: z.object({ project: ResourceName, name: ResourceName, removeVolumes: z.boolean() }).strict(),
+    output: z.object({ removedVolumes: z.array(z.string()) }),
+  },
+  SetDomainAutostart: {
+    action: 'dev.nova.vms.manage',
+    summary: 'Start a Nova domain with the host, or not',
+    input: z.object({ project: ResourceName, name: ResourceName, autostart: z.boolean() }).strict(),
+    output: Empty,
+  },
+  DefineNetwork: {
+    action: 'dev.nova.networks.manage',
+    summary: 'Define, start and set autostart of a Nova network from a spec; the helper builds the XML',
+    input: z.object({ spec: NetworkSpec, autostart: z.boolean() }).strict(),
+    output: z.object({ uuid: z.string() }),
+  },
+  StartNetwork: {
+    action: 'dev.nova.networks.manage',
+    summary: 'Start a Nova network',
+    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
+    output: Empty,
+  },
+  SetNetworkAutostart: {
+    action: 'dev.nova.networks.manage',
+    summary: 'Start a Nova network with the host, or not',
+    input: z.object({ project: ResourceName, name: ResourceName, autostart: z.boolean() }).strict(),
+    output: Empty,
+  },
+  DeleteNetwork: {
+    action: 'dev.nova.networks.manage',
+    summary: 'Stop and undefine a Nova network',
+    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
+    output: Empty,
+  },
+  DefinePool: {
+    action: 'dev.nova.storage.manage',
+    summary: 'Define, build, start and autostart a directory storage pool for Nova',
+    input: z.object({ spec: PoolSpec }).strict(),
+    output: Empty,
+  },
+  DeletePool: {
+    action: 'dev.nova.storage.manage',
+    summary: 'Stop and undefine an empty storage pool Nova created (its folder stays)',
+    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
+    output: Empty,
+  },
+  CreateVolume: {
+    action: 'dev.nova.storage.manage',
+    summary: 'Create a disk image in a storage pool, owned by a project',
+    input: z.object({ project: ResourceName, spec: VolumeSpec }).strict(),
+    output: z.object({ path: z.string() }),
+  },
+  ResizeVolume: {
+    action: 'dev.nova.storage.manage',
+    summary: 'Grow a disk image Nova created',
+    input: z
+      .object({
+        project: ResourceName,
+        pool: ResourceName,
+        name: VolumeSpec.shape.name,
+        capacityBytes: VolumeSpec.shape.capacityBytes,
+      })
+      .strict(),
+    output: Empty,
+  },
+  DeleteVolume: {
+    action: 'dev.nova.storage.manage',
+    summary: 'Delete a disk image Nova created',
+    input: z.object({ project: ResourceName, pool: ResourceName, name: VolumeSpec.shape.name }).strict(),
+    output: Empty,
   },
   ListContainers: {
     action: 'dev.nova.instances.read',

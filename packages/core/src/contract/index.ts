@@ -4,3 +4,4 @@ export * from './channels.js';
 export * from './errors.js';
 export * from './helper.js';
 export * from './names.js';
+export * from './specs.js';

@@ -110,6 +110,12 @@ export class LibvirtDbusClient {
     }
   }
 
+  /** The object paths of every domain. */
+  async domainPaths(): Promise<string[]> {
+    const [paths] = await this.#connect('ListDomains', 'u', [0]);
+    return expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
+  }
+
   /**
    * Every domain with state, size and origin. State and size come for all domains in one call
    * (GetAllDomainStats); only the XML, which holds UUID and Nova's ownership mark, is read per domain,

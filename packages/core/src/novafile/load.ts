@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { NovaError } from '../contract/errors.js';
-import { MAX_NOVAFILE_BYTES, readNovaFile,type ReadResult } from './read.js';
+import { MAX_NOVAFILE_BYTES, readNovaFile, type ReadResult } from './read.js';
 import type { HostFacts } from './semantics.js';
 
 export const DEFAULT_NOVAFILE = 'NovaFile';

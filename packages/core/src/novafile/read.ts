@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 
 import { closest } from './did-you-mean.js';
-import { NAME_PATTERN, NAME_RULE, NAMED_TABLES, type NovaFileModel,NovaFileSchema } from './schema.js';
+import { NAME_PATTERN, NAME_RULE, NAMED_TABLES, type NovaFileModel, NovaFileSchema } from './schema.js';
 import { checkSemantics, type HostFacts } from './semantics.js';
 import { locate, parseTomlSource, type TomlPath, type TomlSource } from './toml-source.js';
 

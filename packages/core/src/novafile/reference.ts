@@ -1,5 +1,5 @@
 // The published JSON Schema of the NovaFile and its reference page, both generated from the one schema
-// that reading uses. `npm run docs:generate` writes them into docs/; a unit test fails when they are stale.
+// that reading uses. `npm run generate` writes them into docs/; a unit test fails when they are stale.
 import { z } from 'zod';
 
 import { NovaFileSchema } from './schema.js';
@@ -108,7 +108,7 @@ function isNamedTables(schema: JsonSchema): boolean {
 export function novaFileReferenceMarkdown(): string {
   const schema = novaFileJsonSchema() as JsonSchema;
   const lines = [
-    '<!-- Generated from packages/core/src/novafile/schema.ts by `npm run docs:generate`. Do not edit. -->',
+    '<!-- Generated from packages/core/src/novafile/schema.ts by `npm run generate`. Do not edit. -->',
     '# NovaFile reference',
     '',
     'A NovaFile is a TOML file (`./NovaFile` by default) that describes a lab: VMs, containers, networks',

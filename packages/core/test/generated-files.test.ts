@@ -3,12 +3,12 @@ import { join } from 'node:path';
 
 import { expect, it } from 'vitest';
 
-import { generatedDocs } from '../src/docs/generated.js';
+import { generatedFiles } from '../src/generate/generated-files.js';
 import { NovaFileSchema } from '../src/novafile/schema.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-it.each(Object.entries(generatedDocs()))(
+it.each(Object.entries(generatedFiles()))(
   '%s is up to date with the schema (npm run docs:generate)',
   (path, content) => {
     expect(readFileSync(join(ROOT, path), 'utf8')).toBe(content);
@@ -16,7 +16,7 @@ it.each(Object.entries(generatedDocs()))(
 );
 
 it('the reference documents every key of every table', () => {
-  const reference = generatedDocs()['docs/reference/novafile.md'] ?? '';
+  const reference = generatedFiles()['docs/reference/novafile.md'] ?? '';
   for (const key of Object.keys(NovaFileSchema.shape)) expect(reference).toContain(key);
   for (const key of [
     'memory',

@@ -1,0 +1,283 @@
+// Planning and applying a NovaFile on this host: reads what exists (through the helper and the
+// engines), resolves the file, plans, and gives apply a backend that does the work for real.
+import { dirname } from 'node:path';
+
+import type Docker from 'dockerode';
+
+import type { EngineDiscovery } from '../containers/engine-discovery.js';
+import {
+  createContainer,
+  createEngineNetwork,
+  listEngineNetworks,
+  removeContainer,
+  removeEngineNetwork,
+  startContainer,
+  stopContainer,
+} from '../containers/engine-ops.js';
+import { dockerClient, type EngineProbe, listEngineContainers } from '../containers/engines.js';
+import { NovaError } from '../contract/errors.js';
+import type { HelperInput, HelperMethodName, HelperOutput } from '../contract/helper.js';
+import { listHostLinks } from '../host/ip-link.js';
+import type { EngineName } from '../model/instance.js';
+import type { ApplyBackend } from './apply.js';
+import { loadNovaFile } from './load.js';
+import { type ObservedContainer, type ObservedState, type Plan, planChanges } from './plan.js';
+import type { NovaFileError } from './read.js';
+import { type DesiredState, resolveDesiredState } from './resolve.js';
+import type { NovaFileModel } from './schema.js';
+import { locate } from './toml-source.js';
+
+export type HelperCall = <M extends HelperMethodName>(
+  method: M,
+  input: HelperInput<M>,
+) => Promise<HelperOutput<M>>;
+
+export interface NovaFileDeps {
+  helper: HelperCall;
+  discovery: EngineDiscovery;
+}
+
+export type PlanOutcome =
+  | { ok: false; path: string; errors: NovaFileError[]; warnings: string[] }
+  | {
+      ok: true;
+      path: string;
+      model: NovaFileModel;
+      desired: DesiredState;
+      plan: Plan;
+      errors: NovaFileError[];
+      warnings: string[];
+    };
+
+const ENGINE_ORDER: EngineName[] = ['bolt', 'docker', 'podman'];
+
+/** The engines Nova can change directly, by name: the first endpoint of each that answers. */
+function directEngines(probes: EngineProbe[]): Map<EngineName, Docker> {
+  const engines = new Map<EngineName, Docker>();
+  for (const probe of probes) {
+    if (probe.status === 'ok' && !engines.has(probe.endpoint.engine))
+      engines.set(probe.endpoint.engine, dockerClient(probe.endpoint));
+  }
+  return engines;
+}
+
+export async function observeHost(
+  deps: NovaFileDeps,
+  project: string,
+  probes: EngineProbe[],
+): Promise<ObservedState> {
+  const [domains, owned, networks, storage] = await Promise.all([
+    deps.helper('ListDomains', {}),
+    deps.helper('ListOwnedDomains', { project }),
+    deps.helper('ListNetworks', {}),
+    deps.helper('ListStorage', {}),
+  ]);
+  const domainOwners = new Map(
+    domains.domains.map((d) => [d.name, { origin: d.origin, project: undefined as string | undefined }]),
+  );
+  for (const domain of owned.domains)
+    domainOwners.set(domain.name, { origin: 'nova', project: domain.mark.project });
+
+  const containers: ObservedContainer[] = [];
+  const engineNetworks: ObservedState['engineNetworks'] = [];
+  const seen = new Set<EngineName>();
+  for (const probe of probes) {
+    const engine = probe.endpoint.engine;
+    if (seen.has(engine) || (probe.status !== 'ok' && probe.status !== 'needs-helper')) continue;
+    seen.add(engine);
+    const summaries =
+      probe.status === 'ok'
+        ? await listEngineContainers(probe.endpoint)
+        : engine === 'docker' || engine === 'podman'
+          ? (await deps.helper('ListContainers', { engine })).containers
+          : [];
+    for (const summary of summaries) {
+      let spec: ObservedContainer['spec'];
+      try {
+        spec =
+          summary.spec === undefined ? undefined : (JSON.parse(summary.spec) as ObservedContainer['spec']);
+      } catch {
+        spec = undefined;
+      }
+      containers.push({
+        engine,
+        id: summary.containerId,
+        name: summary.name,
+        state: summary.state,
+        image: summary.image,
+        origin: summary.origin,
+        project: summary.project,
+        specHash: summary.specHash,
+        spec,
+      });
+    }
+    if (probe.status === 'ok') {
+      for (const network of await listEngineNetworks(dockerClient(probe.endpoint))) {
+        engineNetworks.push({
+          engine,
+          name: network.name,
+          origin: network.nova ? 'nova' : 'external',
+          project: network.project,
+        });
+      }
+    }
+  }
+  return {
+    domainOwners,
+    ownedDomains: owned.domains,
+    networks: networks.networks,
+    pools: storage.pools,
+    containers,
+    engineNetworks,
+  };
+}
+
+/** Reads the file, checks it against the host, resolves it and plans; errors name file, line and column. */
+export async function planNovaFile(
+  deps: NovaFileDeps,
+  file: string,
+  options: { prune: boolean },
+): Promise<PlanOutcome> {
+  const warnings: string[] = [];
+  const [networks, links, status, probes] = await Promise.all([
+    deps.helper('ListNetworks', {}),
+    listHostLinks().catch((err: unknown) => {
+      warnings.push(`host bridges were not read: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }),
+    deps.helper('GetStatus', {}),
+    deps.discovery.probeAll(),
+  ]);
+  if (status.libvirt.status !== 'ok') throw new NovaError('backend-unavailable', status.libvirt.detail);
+  const bridges = links.filter((link) => link.kind === 'bridge').map((link) => link.name);
+  const libvirtNetworks = networks.networks.map((n) => n.name);
+  const engineNames = probes.filter((p) => p.status === 'ok').map((p) => p.endpoint.engine);
+  const read = await loadNovaFile(file, { networks: [...libvirtNetworks, ...bridges] });
+  if (!read.ok) return { ok: false, path: read.path, errors: read.errors, warnings };
+
+  const model = read.model;
+  const observedStorage = await deps.helper('ListStorage', {});
+  const defaultEngine = ENGINE_ORDER.find((engine) => engineNames.includes(engine));
+  const desired = resolveDesiredState(model, {
+    fileDir: dirname(read.path),
+    kvm: { usable: status.kvm.status === 'ok', reason: status.kvm.detail },
+    libvirtNetworks,
+    hostBridges: bridges,
+    poolsByPath: new Map(observedStorage.pools.map((pool) => [pool.path, pool.name])),
+    defaultEngine,
+  });
+  const errors: NovaFileError[] = desired.issues.map((issue) => {
+    const located = locate(read.source, issue.path);
+    const place = located?.key ?? located?.value;
+    return {
+      file: file,
+      line: place?.start.line ?? 1,
+      column: place?.start.column ?? 1,
+      path: issue.path.map(String).join('.'),
+      message: issue.message,
+      ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+    };
+  });
+  const observed = await observeHost(deps, desired.project, probes);
+  const plan = planChanges(desired, observed, options);
+  for (const conflict of plan.conflicts) {
+    if (conflict.path === undefined) continue;
+    const located = locate(read.source, conflict.path);
+    const place = located?.key ?? located?.value;
+    errors.push({
+      file,
+      line: place?.start.line ?? 1,
+      column: place?.start.column ?? 1,
+      path: conflict.path.map(String).join('.'),
+      message: conflict.message,
+      ...(conflict.hint === undefined ? {} : { hint: conflict.hint }),
+    });
+  }
+  return { ok: true, path: read.path, model, desired, plan, errors, warnings };
+}
+
+/** The real backend: libvirt through the helper, containers through the engines this user can reach. */
+export async function hostApplyBackend(deps: NovaFileDeps): Promise<ApplyBackend> {
+  const probes = await deps.discovery.probeAll();
+  const engines = directEngines(probes);
+  const engine = (name: EngineName | undefined): Docker => {
+    const chosen = name ?? ENGINE_ORDER.find((candidate) => engines.has(candidate));
+    const client = chosen === undefined ? undefined : engines.get(chosen);
+    if (client === undefined) {
+      const relayed = probes.some((p) => p.endpoint.engine === chosen && p.status === 'needs-helper');
+      throw new NovaError(
+        'backend-unavailable',
+        relayed
+          ? `${chosen ?? 'the container engine'} is root-owned, and this version of Nova changes containers only where it can reach the engine itself`
+          : `no container engine${chosen === undefined ? '' : ` (${chosen})`} answers here`,
+        relayed ? 'Run as root, or add yourself to the engine’s group.' : 'Start Docker or Podman.',
+      );
+    }
+    return client;
+  };
+  const { helper } = deps;
+  return {
+    defineNetwork: async (spec, autostart) => {
+      await helper('DefineNetwork', { spec, autostart });
+    },
+    startNetwork: async (project, name) => {
+      await helper('StartNetwork', { project, name });
+    },
+    setNetworkAutostart: async (project, name, autostart) => {
+      await helper('SetNetworkAutostart', { project, name, autostart });
+    },
+    deleteNetwork: async (project, name) => {
+      await helper('DeleteNetwork', { project, name });
+    },
+    definePool: async (spec) => {
+      await helper('DefinePool', { spec });
+    },
+    deletePool: async (project, name) => {
+      await helper('DeletePool', { project, name });
+    },
+    createVolume: async (project, spec) => {
+      await helper('CreateVolume', { project, spec });
+    },
+    resizeVolume: async (project, spec) => {
+      await helper('ResizeVolume', {
+        project,
+        pool: spec.pool,
+        name: spec.name,
+        capacityBytes: spec.capacityBytes,
+      });
+    },
+    deleteVolume: async (project, pool, name) => {
+      await helper('DeleteVolume', { project, pool, name });
+    },
+    defineDomain: async (spec) => {
+      const { created } = await helper('DefineDomain', { spec });
+      return { created };
+    },
+    startDomain: async (project, name) => {
+      await helper('StartDomain', { project, name });
+    },
+    stopDomain: async (project, name) => {
+      await helper('StopDomain', {
+        project,
+        name,
+        mode: 'shutdown',
+        timeoutSeconds: 60,
+        forceAfterTimeout: true,
+      });
+    },
+    setDomainAutostart: async (project, name, autostart) => {
+      await helper('SetDomainAutostart', { project, name, autostart });
+    },
+    deleteDomain: async (project, name, removeVolumes) => {
+      await helper('DeleteDomain', { project, name, removeVolumes });
+    },
+    createContainer: async (name, spec) => {
+      await createContainer(engine(name), spec);
+    },
+    startContainer: (name, container) => startContainer(engine(name), container),
+    stopContainer: (name, container) => stopContainer(engine(name), container),
+    removeContainer: (name, container) => removeContainer(engine(name), container),
+    createEngineNetwork: (name, spec) => createEngineNetwork(engine(name), spec),
+    removeEngineNetwork: (name, network) => removeEngineNetwork(engine(name), network),
+  };
+}
