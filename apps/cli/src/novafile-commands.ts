@@ -111,7 +111,11 @@ export function registerNovaFileCommands(program: Command, ctx: CommandContext):
     .option('-y, --yes', 'do not ask before changing the host')
     .option('--prune', 'also delete what Nova owns in this project and the file no longer names')
     .option('--json', 'print the plan and the result as JSON (progress goes to stderr)')
-    .action(async (options: { yes?: boolean; prune?: boolean; json?: boolean }) => {
+    .option(
+      '--allow-uplink <interface...>',
+      'consent to taking these host interfaces into bridges (external networks)',
+    )
+    .action(async (options: { yes?: boolean; prune?: boolean; json?: boolean; allowUplink?: string[] }) => {
       const json = options.json === true;
       const services = ctx.services();
       const outcome = await planNovaFile(services.novaFile, ctx.configPath(), {
@@ -155,6 +159,25 @@ export function registerNovaFileCommands(program: Command, ctx: CommandContext):
           ctx.setExitCode(1);
           return;
         }
+      }
+      // Taking an uplink into a bridge can cut the host off the network: it needs its own, explicit yes.
+      const allowed = new Set(options.allowUplink ?? []);
+      for (const step of plan.steps) {
+        if (step.uplink === undefined || allowed.has(step.uplink)) continue;
+        const question = `${step.kind} ${step.name} ${step.reason ?? ''}. This can cut the host's network connection. Allow it?`;
+        if (ctx.confirm === undefined || options.yes === true) {
+          throw new NovaError(
+            'invalid-input',
+            `apply would take ${step.uplink} into bridge ${step.name}, which can cut this host's network connection`,
+            `Pass --allow-uplink ${step.uplink} to consent. Nothing was changed.`,
+          );
+        }
+        if (!(await ctx.confirm(question))) {
+          say('Nothing was changed.');
+          ctx.setExitCode(1);
+          return;
+        }
+        allowed.add(step.uplink);
       }
       const started = Date.now();
       const backend = await hostApplyBackend(services.novaFile);

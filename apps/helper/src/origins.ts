@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '@nova/core/node';
 
+import type { BridgeRecord } from './bridges.js';
+
 /**
  * What Nova created that libvirt has no place to mark: storage pools and volumes. Kept by the helper
  * in one file (root-owned, written atomically), so Nova deletes only what it made.
@@ -12,6 +14,8 @@ export interface Origins {
   pools: Record<string, { project: string; shared?: boolean }>;
   /** By "pool/volume". */
   volumes: Record<string, { project: string }>;
+  /** Host bridges, with what they took from their uplink, to give it back. */
+  bridges: Record<string, BridgeRecord>;
 }
 
 export const DEFAULT_ORIGINS_FILE = '/var/lib/nova/origins.json';
@@ -24,9 +28,15 @@ export class OriginRegistry {
   async read(): Promise<Origins> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<Origins>;
-      return { version: 1, pools: parsed.pools ?? {}, volumes: parsed.volumes ?? {} };
+      return {
+        version: 1,
+        pools: parsed.pools ?? {},
+        volumes: parsed.volumes ?? {},
+        bridges: parsed.bridges ?? {},
+      };
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return { version: 1, pools: {}, volumes: {} };
+      if ((err as { code?: string }).code === 'ENOENT')
+        return { version: 1, pools: {}, volumes: {}, bridges: {} };
       throw err;
     }
   }

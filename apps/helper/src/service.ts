@@ -1,4 +1,5 @@
 import {
+  cloudInitSeedPath,
   type DomainSpec,
   NOVA_VERSION,
   NovaError,
@@ -24,6 +25,8 @@ import {
   XML_INACTIVE,
 } from '@nova/core/node';
 
+import { createHostBridge, deleteHostBridge, listHostBridges } from './bridges.js';
+import { removeCloudInitSeed, writeCloudInitSeed } from './cloud-init.js';
 import type { HelperImplementation } from './dispatcher.js';
 import { KvmHealth } from './kvm-health.js';
 import type { OriginRegistry } from './origins.js';
@@ -219,7 +222,25 @@ export function helperImplementation(
         await ownedDomain(project, spec.name);
         definition = { ...spec, uuid: await manager.domainUuid(existing) };
       }
+      const seed = cloudInitSeedPath(spec.name);
+      const attachesSeed = spec.disks.some(
+        (disk) => disk.source.type === 'file' && disk.source.path === seed,
+      );
+      if (spec.cloudInit !== undefined) {
+        if (!attachesSeed)
+          throw new NovaError(
+            'invalid-input',
+            `VM "${spec.name}" has cloud-init data but does not attach its seed ${seed}`,
+          );
+        await writeCloudInitSeed(spec.name, spec.cloudInit);
+      } else if (attachesSeed) {
+        throw new NovaError(
+          'invalid-input',
+          `VM "${spec.name}" attaches ${seed} without cloud-init data to put in it`,
+        );
+      }
       const path = await manager.defineDomain(buildDomainXml(definition));
+      if (spec.cloudInit === undefined) await removeCloudInitSeed(spec.name);
       return { uuid: await manager.domainUuid(path), created: existing === undefined };
     },
 
@@ -275,6 +296,7 @@ export function helperImplementation(
         }
       }
       await manager.undefineDomain(path);
+      await removeCloudInitSeed(name);
       const removed: string[] = [];
       if (removeVolumes) {
         const registry = await origins.read();
@@ -419,6 +441,17 @@ export function helperImplementation(
       await origins.update((o) => {
         Reflect.deleteProperty(o.volumes, `${pool}/${name}`);
       });
+      return {};
+    },
+
+    ListHostBridges: async () => ({ bridges: await listHostBridges(origins) }),
+
+    CreateHostBridge: async ({ spec, takeUplink }) => ({
+      movedAddresses: await createHostBridge(spec, takeUplink, origins),
+    }),
+
+    DeleteHostBridge: async ({ project, name }) => {
+      await deleteHostBridge(project, name, origins);
       return {};
     },
 

@@ -149,6 +149,7 @@ export { NovaError };
 export * from './fs/atomic-write.js';
 export * from './host/ip-link.js';
 export * from './novafile/apply.js';
+export * from './novafile/edit.js';
 export * from './novafile/load.js';
 export * from './novafile/novafile-service.js';
 export * from './novafile/plan.js';

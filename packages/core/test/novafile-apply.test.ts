@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
 import { type ApplyBackend, type ApplyEvent, applyPlan } from '../src/novafile/apply.js';
-import { type ObservedState, planChanges } from '../src/novafile/plan.js';
+import { emptyObservedState, type ObservedState, planChanges } from '../src/novafile/plan.js';
 import { readNovaFile } from '../src/novafile/read.js';
 import { resolveDesiredState } from '../src/novafile/resolve.js';
 
@@ -27,6 +27,8 @@ function recorder(failOn?: string): { backend: ApplyBackend; calls: string[] } {
       await Promise.resolve();
     };
   const backend: ApplyBackend = {
+    createHostBridge: async (spec) => record('createHostBridge')(spec),
+    deleteHostBridge: async (project, name) => record('deleteHostBridge')(project, name),
     defineNetwork: record('defineNetwork'),
     startNetwork: record('startNetwork'),
     setNetworkAutostart: record('setNetworkAutostart'),
@@ -75,14 +77,7 @@ function plan() {
     poolsByPath: new Map(),
     defaultEngine: 'docker',
   });
-  const empty: ObservedState = {
-    domainOwners: new Map(),
-    ownedDomains: [],
-    networks: [],
-    pools: [],
-    containers: [],
-    engineNetworks: [],
-  };
+  const empty: ObservedState = emptyObservedState();
   return planChanges(desired, empty, { prune: false });
 }
 

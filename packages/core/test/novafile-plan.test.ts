@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
 import type { NetworkSummary, OwnedDomain } from '../src/contract/helper.js';
-import { formatPlan, type ObservedState, planChanges, planToJson } from '../src/novafile/plan.js';
+import {
+  emptyObservedState,
+  formatPlan,
+  type ObservedState,
+  planChanges,
+  planToJson,
+} from '../src/novafile/plan.js';
 import { readNovaFile } from '../src/novafile/read.js';
 import { type ResolveContext, resolveDesiredState } from '../src/novafile/resolve.js';
 
@@ -39,14 +45,7 @@ function desired(text = FILE) {
   return resolveDesiredState(read.model, context);
 }
 
-const empty: ObservedState = {
-  domainOwners: new Map(),
-  ownedDomains: [],
-  networks: [],
-  pools: [],
-  containers: [],
-  engineNetworks: [],
-};
+const empty: ObservedState = emptyObservedState();
 
 /** The host as it is right after applying the desired state. */
 function applied(state = desired()): ObservedState {
@@ -93,6 +92,7 @@ function applied(state = desired()): ObservedState {
     domainOwners: new Map([['web', { origin: 'nova', project: 'lab' }]]),
     ownedDomains: [owned],
     networks,
+    hostBridges: [],
     pools: [],
     containers: [
       {

@@ -6,6 +6,8 @@ import {
   DomainDiskSpec,
   DomainNicSpec,
   DomainSpec,
+  HostBridgeSpec,
+  InterfaceName,
   NetworkSpec,
   PoolSpec,
   ResourceName,
@@ -65,6 +67,11 @@ export const POLKIT_ACTIONS = {
   'dev.nova.networks.manage': {
     description: 'Create, start, stop and delete Nova’s virtual networks',
     message: 'Authentication is required to manage virtual networks',
+    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
+  },
+  'dev.nova.bridges.manage': {
+    description: 'Create and delete host bridges, and attach host interfaces to them',
+    message: 'Authentication is required to change the host’s network bridges',
     defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
   },
   'dev.nova.storage.manage': {
@@ -170,6 +177,18 @@ export const StoragePoolSummary = z.object({
   ),
 });
 export type StoragePoolSummary = z.infer<typeof StoragePoolSummary>;
+
+export const HostBridgeSummary = z.object({
+  name: z.string(),
+  state: z.string(),
+  /** Interfaces enslaved to it. */
+  members: z.array(z.string()),
+  /** Who made it: Nova, libvirt (virbr*), Docker (docker0, br-*), or the system. */
+  origin: z.enum(['nova', 'libvirt', 'docker', 'system']),
+  project: z.string().optional(),
+  uplink: z.string().optional(),
+});
+export type HostBridgeSummary = z.infer<typeof HostBridgeSummary>;
 
 export const ServiceCheck = z.object({
   status: z.enum(['ok', 'unavailable', 'absent']),
@@ -325,6 +344,25 @@ export const helperMethods = {
     action: 'dev.nova.storage.manage',
     summary: 'Delete a disk image Nova created',
     input: z.object({ project: ResourceName, pool: ResourceName, name: VolumeSpec.shape.name }).strict(),
+    output: Empty,
+  },
+  ListHostBridges: {
+    action: 'dev.nova.networks.read',
+    summary: 'Every Linux bridge of the host with its members and who made it',
+    input: Empty,
+    output: z.object({ bridges: z.array(HostBridgeSummary) }),
+  },
+  CreateHostBridge: {
+    action: 'dev.nova.bridges.manage',
+    summary:
+      'Create a Linux bridge, enslaving an uplink (its addresses and default route move to the bridge); undone on any failed step',
+    input: z.object({ spec: HostBridgeSpec, takeUplink: z.boolean() }).strict(),
+    output: z.object({ movedAddresses: z.array(z.string()) }),
+  },
+  DeleteHostBridge: {
+    action: 'dev.nova.bridges.manage',
+    summary: 'Delete a bridge Nova created, giving its uplink back its addresses and routes',
+    input: z.object({ project: ResourceName, name: InterfaceName }).strict(),
     output: Empty,
   },
   ListContainers: {

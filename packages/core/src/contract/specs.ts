@@ -106,8 +106,31 @@ export const DomainSpec = z.strictObject({
   lookingGlassMiB: z.number().int().min(32).max(512).optional(),
   /** A local VNC console (127.0.0.1 only). */
   graphics: z.boolean(),
+  /** A cloud-init NoCloud seed the helper writes to CLOUD_INIT_DIR/<name>.iso, attached as a CD-ROM. */
+  cloudInit: z
+    .strictObject({
+      instanceId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
+      hostname: z
+        .string()
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/)
+        .optional(),
+      userData: z.string().max(64 * 1024),
+      publicKeys: z
+        .array(
+          z
+            .string()
+            .max(16 * 1024)
+            .regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/),
+        )
+        .max(32),
+    })
+    .optional(),
 });
 export type DomainSpec = z.infer<typeof DomainSpec>;
+
+/** Where the helper writes cloud-init seeds: one ISO per VM, named after it. */
+export const CLOUD_INIT_DIR = '/var/lib/nova/cloud-init';
+export const cloudInitSeedPath = (vm: string) => `${CLOUD_INIT_DIR}/${vm}.iso`;
 
 export const NetworkSpec = z.strictObject({
   name: ResourceName,
@@ -209,3 +232,13 @@ export const EngineNetworkSpec = z.strictObject({
   gateway: Ipv4Address.optional(),
 });
 export type EngineNetworkSpec = z.infer<typeof EngineNetworkSpec>;
+
+export const HostBridgeSpec = z.strictObject({
+  /** The Linux bridge's name (at most 15 characters). */
+  name: InterfaceName,
+  ownership: Ownership,
+  /** A host interface to enslave: the host's connection over it moves to the bridge. */
+  uplink: InterfaceName.optional(),
+  stp: z.boolean(),
+});
+export type HostBridgeSpec = z.infer<typeof HostBridgeSpec>;

@@ -4,6 +4,7 @@ import type {
   ContainerSpec,
   DomainSpec,
   EngineNetworkSpec,
+  HostBridgeSpec,
   NetworkSpec,
   PoolSpec,
   VolumeSpec,
@@ -14,6 +15,8 @@ import { KVM_FAILED, withAccelerator } from './resolve.js';
 
 /** Everything apply does to the host; the real one goes through the helper and the engines. */
 export interface ApplyBackend {
+  createHostBridge(spec: HostBridgeSpec, takeUplink: boolean): Promise<void>;
+  deleteHostBridge(project: string, name: string): Promise<void>;
   defineNetwork(spec: NetworkSpec, autostart: boolean): Promise<void>;
   startNetwork(project: string, name: string): Promise<void>;
   setNetworkAutostart(project: string, name: string, autostart: boolean): Promise<void>;
@@ -116,6 +119,14 @@ async function runStep(
   const target = step.target;
   const { name } = step;
   switch (step.kind) {
+    case 'bridge': {
+      if (step.action === 'delete') return backend.deleteHostBridge(project, name);
+      if (target?.kind !== 'bridge') break;
+      // The user consented to the uplinks of the plan before apply began (see the CLI's --allow-uplink).
+      await backend.createHostBridge(target.desired.spec, target.desired.spec.uplink !== undefined);
+      undo.push({ description: `delete bridge ${name}`, run: () => backend.deleteHostBridge(project, name) });
+      return;
+    }
     case 'network': {
       if (step.action === 'delete') return backend.deleteNetwork(project, name);
       if (step.action === 'start') return backend.startNetwork(project, name);

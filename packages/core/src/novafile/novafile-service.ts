@@ -1,6 +1,7 @@
 // Planning and applying a NovaFile on this host: reads what exists (through the helper and the
 // engines), resolves the file, plans, and gives apply a backend that does the work for real.
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 
 import type Docker from 'dockerode';
 
@@ -66,11 +67,12 @@ export async function observeHost(
   project: string,
   probes: EngineProbe[],
 ): Promise<ObservedState> {
-  const [domains, owned, networks, storage] = await Promise.all([
+  const [domains, owned, networks, storage, bridges] = await Promise.all([
     deps.helper('ListDomains', {}),
     deps.helper('ListOwnedDomains', { project }),
     deps.helper('ListNetworks', {}),
     deps.helper('ListStorage', {}),
+    deps.helper('ListHostBridges', {}),
   ]);
   const domainOwners = new Map(
     domains.domains.map((d) => [d.name, { origin: d.origin, project: undefined as string | undefined }]),
@@ -126,10 +128,30 @@ export async function observeHost(
     domainOwners,
     ownedDomains: owned.domains,
     networks: networks.networks,
+    hostBridges: bridges.bridges,
     pools: storage.pools,
     containers,
     engineNetworks,
   };
+}
+
+const MAX_USER_DATA_BYTES = 64 * 1024;
+
+/** The cloud-init user data files a NovaFile names, read now so that resolving stays pure. */
+async function readUserDataFiles(model: NovaFileModel, fileDir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const vm of Object.values(model.vm)) {
+    const path = vm.cloud_init?.user_data_file;
+    if (path === undefined) continue;
+    const absolute = resolvePath(fileDir, path);
+    try {
+      const content = await readFile(absolute, 'utf8');
+      if (Buffer.byteLength(content) <= MAX_USER_DATA_BYTES) files.set(absolute, content);
+    } catch {
+      // resolving reports it, at its place in the file
+    }
+  }
+  return files;
 }
 
 /** Reads the file, checks it against the host, resolves it and plans; errors name file, line and column. */
@@ -157,6 +179,7 @@ export async function planNovaFile(
 
   const model = read.model;
   const observedStorage = await deps.helper('ListStorage', {});
+  const userDataFiles = await readUserDataFiles(model, dirname(read.path));
   const defaultEngine = ENGINE_ORDER.find((engine) => engineNames.includes(engine));
   const desired = resolveDesiredState(model, {
     fileDir: dirname(read.path),
@@ -165,6 +188,7 @@ export async function planNovaFile(
     hostBridges: bridges,
     poolsByPath: new Map(observedStorage.pools.map((pool) => [pool.path, pool.name])),
     defaultEngine,
+    userDataFiles,
   });
   const errors: NovaFileError[] = desired.issues.map((issue) => {
     const located = locate(read.source, issue.path);
@@ -217,6 +241,12 @@ export async function hostApplyBackend(deps: NovaFileDeps): Promise<ApplyBackend
   };
   const { helper } = deps;
   return {
+    createHostBridge: async (spec, takeUplink) => {
+      await helper('CreateHostBridge', { spec, takeUplink });
+    },
+    deleteHostBridge: async (project, name) => {
+      await helper('DeleteHostBridge', { project, name });
+    },
     defineNetwork: async (spec, autostart) => {
       await helper('DefineNetwork', { spec, autostart });
     },

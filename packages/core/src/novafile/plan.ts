@@ -1,10 +1,16 @@
 // Planning: what must change on this host for it to match a NovaFile. Pure: the desired state comes
 // from resolve.ts, the observed state from the helper and the engines.
-import type { NetworkSummary, OwnedDomain, StoragePoolSummary } from '../contract/helper.js';
+import type {
+  HostBridgeSummary,
+  NetworkSummary,
+  OwnedDomain,
+  StoragePoolSummary,
+} from '../contract/helper.js';
 import type { ContainerSpec, NetworkSpec } from '../contract/specs.js';
 import { type Difference, domainDifferences } from '../libvirt/domain-config.js';
 import type { EngineName, InstanceState, Origin } from '../model/instance.js';
 import type {
+  DesiredBridge,
   DesiredContainer,
   DesiredEngineNetwork,
   DesiredNetwork,
@@ -42,12 +48,13 @@ export interface ObservedState {
   /** The project's own domains with their definitions. */
   ownedDomains: OwnedDomain[];
   networks: NetworkSummary[];
+  hostBridges: HostBridgeSummary[];
   pools: StoragePoolSummary[];
   containers: ObservedContainer[];
   engineNetworks: ObservedEngineNetwork[];
 }
 
-export type StepKind = 'network' | 'engine-network' | 'pool' | 'volume' | 'vm' | 'container';
+export type StepKind = 'bridge' | 'network' | 'engine-network' | 'pool' | 'volume' | 'vm' | 'container';
 export type StepAction =
   'create' | 'update' | 'recreate' | 'resize' | 'autostart' | 'start' | 'stop' | 'delete';
 
@@ -60,11 +67,14 @@ export interface PlanStep {
   changes?: Difference[];
   /** The change was made outside Nova (the file did not change since Nova applied it). */
   drift?: boolean;
+  /** A host interface this step takes into a bridge: apply needs the user's consent for it. */
+  uplink?: string;
   /** For execution; left out of the JSON form. */
   target?: PlanTarget;
 }
 
 export type PlanTarget =
+  | { kind: 'bridge'; desired: DesiredBridge }
   | { kind: 'network'; desired: DesiredNetwork }
   | { kind: 'engine-network'; desired: DesiredEngineNetwork }
   | { kind: 'pool'; desired: DesiredPool }
@@ -95,12 +105,13 @@ export interface Plan {
 }
 
 const PHASE: Record<StepKind, number> = {
-  network: 0,
-  'engine-network': 1,
-  pool: 2,
-  volume: 3,
-  vm: 4,
-  container: 5,
+  bridge: 0,
+  network: 1,
+  'engine-network': 2,
+  pool: 3,
+  volume: 4,
+  vm: 5,
+  container: 6,
 };
 const DELETE_PHASE: Record<StepKind, number> = {
   container: 0,
@@ -108,7 +119,8 @@ const DELETE_PHASE: Record<StepKind, number> = {
   volume: 2,
   'engine-network': 3,
   network: 4,
-  pool: 5,
+  bridge: 5,
+  pool: 6,
 };
 
 export interface PlanOptions {
@@ -163,12 +175,83 @@ function containerDifferences(want: ContainerSpec, have: Partial<ContainerSpec> 
   return differences;
 }
 
+function autostartStep(kind: 'network' | 'vm', name: string, autostart: boolean): PlanStep {
+  return {
+    kind,
+    name,
+    action: 'autostart',
+    reason: autostart ? 'start with the host' : 'do not start with the host',
+    target: { kind: 'autostart', autostart },
+  };
+}
+
+/** An observed host with nothing on it. */
+export function emptyObservedState(): ObservedState {
+  return {
+    domainOwners: new Map(),
+    ownedDomains: [],
+    networks: [],
+    hostBridges: [],
+    pools: [],
+    containers: [],
+    engineNetworks: [],
+  };
+}
+
 export function planChanges(desired: DesiredState, observed: ObservedState, options: PlanOptions): Plan {
   const { project } = desired;
   const steps: PlanStep[] = [];
   const conflicts: PlanConflict[] = [];
   const notes: string[] = [];
   const step = (s: PlanStep) => steps.push(s);
+
+  // ── Host bridges (external networks) ──
+  const bridgesByName = new Map(observed.hostBridges.map((b) => [b.name, b]));
+  for (const bridge of desired.bridges) {
+    const { name, uplink } = bridge.spec;
+    const actual = bridgesByName.get(name);
+    const network = bridge.spec.ownership.name;
+    if (actual === undefined) {
+      const taken = observed.hostBridges.find((b) => uplink !== undefined && b.members.includes(uplink));
+      if (taken !== undefined) {
+        conflicts.push({
+          kind: 'bridge',
+          name,
+          path: ['network', network],
+          message: `${uplink ?? ''} is already part of bridge ${taken.name}`,
+          hint: `use ${taken.name} as the VMs' network instead`,
+        });
+        continue;
+      }
+      step({
+        kind: 'bridge',
+        name,
+        action: 'create',
+        reason:
+          uplink === undefined
+            ? 'a host bridge with no uplink'
+            : `takes ${uplink} into the bridge: the host's connection over ${uplink} moves to ${name}`,
+        ...(uplink === undefined ? {} : { uplink }),
+        target: { kind: 'bridge', desired: bridge },
+      });
+    } else if (actual.origin !== 'nova' || actual.project !== project) {
+      conflicts.push({
+        kind: 'bridge',
+        name,
+        path: ['network', network],
+        message: `host bridge ${name} exists and Nova did not create it for this project`,
+        hint: 'rename the network',
+      });
+    } else if (actual.uplink !== uplink) {
+      conflicts.push({
+        kind: 'bridge',
+        name,
+        path: ['network', network, 'uplink'],
+        message: `bridge ${name} has uplink ${actual.uplink ?? '(none)'}, the file says ${uplink ?? '(none)'}`,
+        hint: 'Nova does not move an uplink; delete the network first (apply --prune without it)',
+      });
+    }
+  }
 
   // ── Networks ──
   const networksByName = new Map(observed.networks.map((n) => [n.name, n]));
@@ -214,15 +297,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
       continue;
     }
     if (!actual.active) step({ kind: 'network', name, action: 'start', target });
-    if (actual.autostart !== network.autostart) {
-      step({
-        kind: 'network',
-        name,
-        action: 'autostart',
-        reason: network.autostart ? 'start with the host' : 'do not start with the host',
-        target: { kind: 'autostart', autostart: network.autostart },
-      });
-    }
+    if (actual.autostart !== network.autostart) step(autostartStep('network', name, network.autostart));
   }
 
   // ── Engine networks ──
@@ -388,15 +463,7 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
       });
     if (vm.state === 'stopped' && actual.state !== 'stopped')
       step({ kind: 'vm', name, action: 'stop', target });
-    if (actual.autostart !== vm.autostart) {
-      step({
-        kind: 'vm',
-        name,
-        action: 'autostart',
-        reason: vm.autostart ? 'start with the host' : 'do not start with the host',
-        target: { kind: 'autostart', autostart: vm.autostart },
-      });
-    }
+    if (actual.autostart !== vm.autostart) step(autostartStep('vm', name, vm.autostart));
   }
 
   // ── Containers ──
@@ -511,6 +578,20 @@ export function planChanges(desired: DesiredState, observed: ObservedState, opti
       leftovers.push({ kind: 'network', name: network.name, action: 'delete', reason: 'not in the file' });
     }
   }
+  const wantedBridges = new Set(desired.bridges.map((b) => b.spec.name));
+  for (const bridge of observed.hostBridges) {
+    if (bridge.origin === 'nova' && bridge.project === project && !wantedBridges.has(bridge.name)) {
+      leftovers.push({
+        kind: 'bridge',
+        name: bridge.name,
+        action: 'delete',
+        reason:
+          bridge.uplink === undefined
+            ? 'not in the file'
+            : `not in the file (${bridge.uplink} gets its addresses back)`,
+      });
+    }
+  }
   const wantedPools = new Set(desired.pools.map((p) => p.spec.name));
   const usedPools = new Set(desired.volumes.map((v) => v.spec.pool));
   for (const pool of observed.pools) {
@@ -603,13 +684,14 @@ export function planToJson(plan: Plan, file: string): unknown {
     version: 1,
     file,
     project: plan.project,
-    steps: plan.steps.map(({ kind, name, action, reason, changes, drift }) => ({
+    steps: plan.steps.map(({ kind, name, action, reason, changes, drift, uplink }) => ({
       kind,
       name,
       action,
       ...(reason === undefined ? {} : { reason }),
       ...(changes === undefined || changes.length === 0 ? {} : { changes }),
       ...(drift === true ? { drift: true } : {}),
+      ...(uplink === undefined ? {} : { uplink }),
     })),
     conflicts: plan.conflicts.map(({ kind, name, message, hint }) => ({
       kind,

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { closest } from './did-you-mean.js';
 import { NAME_PATTERN, NAME_RULE, NAMED_TABLES, type NovaFileModel, NovaFileSchema } from './schema.js';
 import { checkSemantics, type HostFacts } from './semantics.js';
-import { locate, parseTomlSource, type TomlPath, type TomlSource } from './toml-source.js';
+import { locate, parseTomlValue, type TomlPath, type TomlSource } from './toml-source.js';
 
 export interface NovaFileError {
   file: string;
@@ -350,7 +350,7 @@ export function readNovaFile(text: string, options: ReadOptions = {}): ReadResul
       ],
     };
   }
-  const parsed = parseTomlSource(text);
+  const parsed = parseTomlValue(text);
   if (!parsed.ok) {
     return {
       ok: false,
@@ -373,7 +373,11 @@ export function readNovaFile(text: string, options: ReadOptions = {}): ReadResul
     for (const issue of result.error.issues) reportIssue(errors, issue, source.value);
   }
   // Check references and addressing too, on what did pass, so that one pass reports every error.
-  const partial = repairedModel(source.value, result.success ? [] : result.error.issues);
+  const namesOk = errors.errors.length === 0;
+  const partial =
+    result.success && namesOk
+      ? result.data
+      : repairedModel(source.value, result.success ? [] : result.error.issues);
   checkSemantics(errors, partial, options.host, {
     network: namesIn(source.value['network']),
     storage: namesIn(source.value['storage']),

@@ -3,20 +3,29 @@
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, normalize, resolve as resolvePath } from 'node:path';
 
-import type {
-  ContainerSpec,
-  DomainDiskSpec,
-  DomainNicSpec,
-  DomainSpec,
-  EngineNetworkSpec,
-  NetworkSpec,
-  Ownership,
-  PoolSpec,
-  VolumeSpec,
+import {
+  cloudInitSeedPath,
+  type ContainerSpec,
+  type DomainDiskSpec,
+  type DomainNicSpec,
+  type DomainSpec,
+  type EngineNetworkSpec,
+  type HostBridgeSpec,
+  type NetworkSpec,
+  type Ownership,
+  type PoolSpec,
+  type VolumeSpec,
 } from '../contract/specs.js';
 import type { EngineName } from '../model/instance.js';
 import type { ContainerModel, NetworkModel, NovaFileModel, VmModel } from './schema.js';
-import { BUILTIN_ENGINE_NETWORKS, dhcpRangeOf, gatewayOf, parseCidr, profileOf } from './semantics.js';
+import {
+  BUILTIN_ENGINE_NETWORKS,
+  dhcpRangeOf,
+  gatewayOf,
+  parseCidr,
+  profileOf,
+  uplinkOf,
+} from './semantics.js';
 
 export const DEFAULT_DISK_DIRECTORY = '/var/lib/nova/disks';
 export const DEFAULT_POOL_NAME = 'nova-disks';
@@ -34,6 +43,8 @@ export interface ResolveContext {
   poolsByPath: ReadonlyMap<string, string>;
   /** The engine containers go to when the file does not say. */
   defaultEngine: EngineName | undefined;
+  /** Contents of the files the NovaFile names for cloud-init user data, by absolute path. */
+  userDataFiles?: ReadonlyMap<string, string>;
 }
 
 /** Something of the file Nova cannot carry out here, at a path of the file (for FILE:LINE:COL). */
@@ -46,6 +57,9 @@ export interface ResolveIssue {
 export interface DesiredNetwork {
   spec: NetworkSpec;
   autostart: boolean;
+}
+export interface DesiredBridge {
+  spec: HostBridgeSpec;
 }
 export interface DesiredPool {
   spec: PoolSpec;
@@ -77,6 +91,7 @@ export interface DesiredEngineNetwork {
 
 export interface DesiredState {
   project: string;
+  bridges: DesiredBridge[];
   networks: DesiredNetwork[];
   pools: DesiredPool[];
   volumes: DesiredVolume[];
@@ -156,6 +171,7 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
 
   // ── Networks ──
   const networks: DesiredNetwork[] = [];
+  const bridges: DesiredBridge[] = [];
   const engineNetworks: DesiredEngineNetwork[] = [];
   const usedByContainers = new Set(
     Object.values(model.container).flatMap((c) => (c.network === undefined ? [] : [c.network])),
@@ -185,10 +201,20 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
         autostart: network.autostart,
       });
     } else if (profile === 'external') {
-      issues.push({
-        path: ['network', name, 'profile'],
-        message: `external network "${name}" cannot be applied yet: Nova does not create host bridges with an uplink in this version`,
-        hint: 'attach VMs to an existing host bridge by naming it as their network, or use profile = "nat"',
+      // A Linux bridge Nova makes, with the uplink in it, and a libvirt network on top for the VMs.
+      const bridge = bridgeNameFor(name);
+      const uplink = uplinkOf(network);
+      bridges.push({
+        spec: owned<HostBridgeSpec>({
+          name: bridge,
+          ownership: mark(name),
+          ...(uplink === undefined ? {} : { uplink }),
+          stp: false,
+        }),
+      });
+      networks.push({
+        spec: owned<NetworkSpec>({ name, ownership: mark(name), mode: 'bridge', bridge, dns: false }),
+        autostart: network.autostart,
       });
     }
     if (usedByContainers.has(name) && network.type !== 'host' && network.type !== 'none') {
@@ -288,16 +314,10 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
       hostdevs: resolved.hostdevs,
       ...(vm.looking_glass?.enabled === true ? { lookingGlassMiB: vm.looking_glass.framebuffer_size } : {}),
       graphics: true,
+      ...(resolved.cloudInit === undefined ? {} : { cloudInit: resolved.cloudInit }),
     });
     if (vm.memory < 16 * 1024 * 1024)
       issues.push({ path: ['vm', name, 'memory'], message: `VM "${name}" needs at least 16Mi of memory` });
-    if (vm.cloud_init !== undefined) {
-      issues.push({
-        path: ['vm', name, 'cloud_init'],
-        message: `cloud_init of VM "${name}" cannot be applied yet: Nova does not build cloud-init seeds in this version`,
-        hint: 'remove [vm.' + name + '.cloud_init] for now',
-      });
-    }
     vms.push({
       spec,
       autostart: vm.autostart,
@@ -323,7 +343,7 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
     });
   }
 
-  return { project, networks, pools, volumes, vms, containers, engineNetworks, issues, warnings };
+  return { project, bridges, networks, pools, volumes, vms, containers, engineNetworks, issues, warnings };
 }
 
 function resolveVm(
@@ -338,6 +358,7 @@ function resolveVm(
   nics: DomainNicSpec[];
   volumes: DesiredVolume[];
   hostdevs: DomainSpec['hostdevs'];
+  cloudInit: DomainSpec['cloudInit'];
 } {
   const disks: DomainDiskSpec[] = [];
   const volumes: DesiredVolume[] = [];
@@ -420,15 +441,15 @@ function resolveVm(
     let source: DomainNicSpec['source'] | undefined;
     if (declared !== undefined) {
       const profile = profileOf(declared);
-      if (profile === 'nat' || profile === 'internal') source = { type: 'network', network };
-      else if (profile === undefined) {
+      if (profile === undefined) {
         issues.push({
           path,
           message: `VM "${name}" cannot join ${declared.type} network "${network}": it is for containers`,
           hint: 'use a bridge network (profile nat, internal or external)',
         });
         return;
-      } else return; // external: reported with the network
+      }
+      source = { type: 'network', network };
     } else if (context.libvirtNetworks.includes(network)) {
       source = { type: 'network', network };
     } else if (context.hostBridges.includes(network)) {
@@ -464,7 +485,43 @@ function resolveVm(
       if (vm.gpu.audio_device !== undefined) hostdevs.push({ address: vm.gpu.audio_device.toLowerCase() });
     }
   }
-  return { disks, nics, volumes, hostdevs };
+  // cloud-init: a NoCloud seed the helper writes, attached as a CD-ROM the guest finds by its label.
+  let cloudInit: DomainSpec['cloudInit'];
+  if (vm.cloud_init !== undefined) {
+    const config = vm.cloud_init;
+    let userData = config.user_data ?? '#cloud-config\n{}\n';
+    if (config.user_data_file !== undefined) {
+      const file = absolute(context.fileDir, config.user_data_file);
+      const content = context.userDataFiles?.get(file);
+      if (content === undefined) {
+        issues.push({
+          path: ['vm', name, 'cloud_init', 'user_data_file'],
+          message: `cannot read ${file}`,
+          hint: 'check the path; it is relative to the NovaFile',
+        });
+      } else {
+        userData = content;
+      }
+    }
+    const hostname = config.hostname ?? (/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/.test(name) ? name : undefined);
+    const identity = `${userData}\n${config.ssh_authorized_keys.join('\n')}\n${hostname ?? ''}`;
+    cloudInit = {
+      instanceId: `${name}-${shortHash(identity, 8)}`,
+      ...(hostname === undefined ? {} : { hostname }),
+      userData,
+      publicKeys: config.ssh_authorized_keys,
+    };
+    disks.push({
+      source: { type: 'file', path: cloudInitSeedPath(name) },
+      format: 'raw',
+      bus: 'sata',
+      target: target('sata'),
+      readonly: true,
+      device: 'cdrom',
+    });
+  }
+
+  return { disks, nics, volumes, hostdevs, cloudInit };
 }
 
 function resolveEngineNetwork(

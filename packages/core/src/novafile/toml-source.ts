@@ -1,3 +1,4 @@
+import { parse as parseFast, TomlError } from 'smol-toml';
 import { type AST, getStaticTOMLValue, ParseError, parseTOML } from 'toml-eslint-parser';
 
 /** A place in a NovaFile: 1-based line and column, 0-based offset. */
@@ -121,4 +122,56 @@ export function locate(source: TomlSource, path: TomlPath): Located | undefined 
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * The quick way to read a document: smol-toml gives the value several times faster than the
+ * position-keeping parser, and positions are only needed when there is something to point at. They
+ * are worked out on first use. A syntax error is reported the way the position-keeping parser says it.
+ */
+export function parseTomlValue(
+  text: string,
+): { ok: true; source: TomlSource } | { ok: false; error: TomlSyntaxError } {
+  let value: Record<string, unknown>;
+  try {
+    value = parseFast(text);
+  } catch (err) {
+    const full = parseTomlSource(text);
+    if (!full.ok) return full;
+    if (err instanceof TomlError) {
+      return {
+        ok: false,
+        error: {
+          line: err.line,
+          column: err.column,
+          message: err.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'invalid TOML',
+        },
+      };
+    }
+    if (err instanceof RangeError)
+      return { ok: false, error: { line: 1, column: 1, message: 'the file is nested too deeply to read' } };
+    throw err;
+  }
+  let full: TomlSource | undefined;
+  // If the two parsers ever disagree on a document, errors lose their positions, never their text.
+  const located = (): TomlSource => {
+    if (full === undefined) {
+      const parsed = parseTomlSource(text);
+      full = parsed.ok ? parsed.source : { text, value, locations: new Map(), ast: parseTOML('') };
+    }
+    return full;
+  };
+  return {
+    ok: true,
+    source: {
+      text,
+      value,
+      get locations() {
+        return located().locations;
+      },
+      get ast() {
+        return located().ast;
+      },
+    },
+  };
 }
