@@ -54,17 +54,16 @@ describe('accelerator = "auto"', () => {
       return;
     }
     expect(type).toBe('qemu');
-    expect(result.stdout).toMatch(
-      /note: VM .*: KVM cannot run VMs on this host: .*; starting it under TCG instead/,
+    const fellBack = /note: VM .*: KVM cannot run VMs on this host: .*; starting it under TCG instead/.test(
+      result.stdout,
     );
-    expect(existsSync(MARKER)).toBe(true);
+    // Either KVM failed here and Nova remembered it, or libvirt said from the start that KVM is not usable.
+    expect(existsSync(MARKER)).toBe(fellBack);
     const report = readJson((await runNova(['version', '--json'])).stdout, VersionReport);
-    expect(report.components.find((c) => c.name === 'kvm')).toMatchObject({ status: 'absent' });
+    expect(report.components.find((c) => c.name === 'kvm')?.status).not.toBe('ok');
     // The next plan agrees with what runs, and says why.
     const plan = await runNova(['-c', file, 'plan']);
     expect(plan.stdout).toContain('Nothing to do');
-    expect(plan.stdout).toMatch(
-      /Note: VM .* runs under tcg, because KVM is not usable here: KVM failed to run a VM here/,
-    );
+    expect(plan.stdout).toMatch(/Note: VM .* runs under tcg, because KVM is not usable here: /);
   });
 });
