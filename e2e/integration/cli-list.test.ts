@@ -110,7 +110,7 @@ describe('nova list against the lab', () => {
   it('exits 3 for a user polkit does not grant, naming the refused action', async () => {
     const result = await runNova(['list', '--json'], { user: DENIED_USER });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('not authorized: polkit refused action dev.nova.instances.read');
+    expect(result.stderr).toContain('not authorized: polkit refused action dev.nova.vm.read');
     const list = readJson(result.stdout, InstanceList);
     expect(list.instances.filter((i) => i.name === vmName || i.name === containerName)).toEqual([]);
     expect(list.sources.find((s) => s.id === 'libvirt')?.error?.code).toBe('not-authorized');

@@ -36,7 +36,7 @@ describe('the helper on the system bus', () => {
     const result = await callHelper('dev.nova.Helper1.ListDomains', '{}', DENIED_USER);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('Error dev.nova.Helper1.Error.NotAuthorized');
-    expect(result.stderr).toContain('dev.nova.instances.read');
+    expect(result.stderr).toContain('dev.nova.vm.read');
   });
 
   it('answers ListDomains for a user polkit grants through a rules file', async () => {

@@ -42,7 +42,7 @@ describe('nova validate against the lab', () => {
     const path = novaFile('[vm.a]\nnetwork = "default"\n');
     const result = await runNova(['-c', path, 'validate'], { user: DENIED_USER });
     expect(result.stderr).toContain(
-      'nova: warning: libvirt networks were not checked: not authorized: polkit refused action dev.nova.networks.read',
+      'nova: warning: libvirt networks were not checked: not authorized: polkit refused action dev.nova.network.read',
     );
     expect(result.code).toBe(2);
   });

@@ -109,6 +109,8 @@ export function tinyGuestXml(
         initrd: join(GUEST_DIR, 'initrd.img'),
         cmdline: 'console=ttyS0',
       },
+      // ACPI: the guest powers off on a shutdown request, and PCI devices can be hot-plugged.
+      features: { acpi: '', apic: '' },
       devices: {
         interface: { '@type': 'network', source: { '@network': 'default' }, model: { '@type': 'virtio' } },
         serial: { '@type': 'pty' },

@@ -2,6 +2,9 @@ import { exitCodeFor, formatNovaFileError, NOVA_VERSION, toErrorData, worstSourc
 import { DEFAULT_NOVAFILE, loadNovaFile, type NovaServices } from '@nova/core/node';
 import { Command, CommanderError } from 'commander';
 
+import { registerNetworkCommands } from './commands/network.js';
+import { registerStorageCommands } from './commands/storage.js';
+import { registerVmCommands } from './commands/vm.js';
 import { formatError, formatInstanceList, formatSourceProblems, formatVersion } from './format.js';
 import { type CommandContext, registerNovaFileCommands, terminalConfirm } from './novafile-commands.js';
 
@@ -98,7 +101,7 @@ export async function runNova(
       }
     });
 
-  registerNovaFileCommands(program, {
+  const context: CommandContext = {
     io,
     services: open,
     configPath,
@@ -106,7 +109,11 @@ export async function runNova(
       exitCode = code;
     },
     confirm,
-  });
+  };
+  registerNovaFileCommands(program, context);
+  registerVmCommands(program, context);
+  registerNetworkCommands(program, context);
+  registerStorageCommands(program, context);
 
   program
     .command('version')

@@ -93,14 +93,14 @@ describe('nova list', () => {
           endpoint: 'qemu:///system',
           error: {
             code: 'not-authorized',
-            message: 'not authorized: polkit refused action dev.nova.instances.read',
+            message: 'not authorized: polkit refused action dev.nova.vm.read',
           },
         },
       ],
     };
     expect(await runNova(['list', '--json'], services(refused).make, io)).toBe(3);
     expect(io.stderr.join('\n')).toContain(
-      'nova: libvirt: not authorized: polkit refused action dev.nova.instances.read',
+      'nova: libvirt: not authorized: polkit refused action dev.nova.vm.read',
     );
     expect(JSON.parse(io.stdout.join('\n'))).toEqual(refused);
   });

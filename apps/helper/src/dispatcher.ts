@@ -5,6 +5,7 @@ import {
   type HelperMethodName,
   helperMethods,
   type HelperOutput,
+  isChangingMethod,
   isHelperMethodName,
   NOVA_VERSION,
   NovaError,
@@ -12,10 +13,17 @@ import {
   toErrorData,
 } from '@nova/core';
 
+import { type AuditEntry, redact } from './audit.js';
 import type { AuthorizationResult } from './polkit.js';
 
+/** Who called: the unique bus name the bus set on the message, and the uid behind it. */
+export interface CallContext {
+  sender: string;
+  uid: number | undefined;
+}
+
 export type HelperImplementation = {
-  [M in HelperMethodName]: (input: HelperInput<M>) => Promise<HelperOutput<M>>;
+  [M in HelperMethodName]: (input: HelperInput<M>, call: CallContext) => Promise<HelperOutput<M>>;
 };
 
 export interface DispatchRequest {
@@ -30,6 +38,9 @@ export type DispatchReply = { ok: true; json: string } | { ok: false; error: Nov
 export interface DispatcherDeps {
   authorize(sender: string, actionId: string): Promise<AuthorizationResult>;
   implementation: HelperImplementation;
+  /** The uid of a bus name (for the audit log); undefined when the bus cannot say. */
+  uidOf?(sender: string): Promise<number | undefined>;
+  audit?(entry: AuditEntry): Promise<void>;
   log?(line: string): void;
 }
 
@@ -61,14 +72,36 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
     };
   }
   const spec = helperMethods[member];
+  const changing = isChangingMethod(member);
+  const uid = changing ? await deps.uidOf?.(request.sender).catch(() => undefined) : undefined;
+  // Every changing call is audited, refused or not: the record of what was asked of root, and by whom.
+  const audit = async (result: AuditEntry['result'], args: unknown, error?: string): Promise<void> => {
+    if (!changing || deps.audit === undefined) return;
+    await deps.audit({
+      time: new Date().toISOString(),
+      uid,
+      sender: request.sender,
+      method: member,
+      action: spec.action,
+      arguments: redact(args),
+      result,
+      ...(error === undefined ? {} : { error }),
+    });
+  };
+  let input: unknown = undefined;
   try {
     const authorization = await deps.authorize(request.sender, spec.action);
     if (!authorization.authorized) {
       deps.log?.(`${member} from ${request.sender}: refused (${spec.action})`);
+      await audit('refused', undefined, `polkit refused ${spec.action}`);
       return { ok: false, error: refusal(spec.action, authorization) };
     }
-    const input = parseRequest(member, request);
-    const output = await (deps.implementation[member] as (input: unknown) => Promise<unknown>)(input);
+    input = parseRequest(member, request);
+    const implementation = deps.implementation[member] as (
+      input: unknown,
+      call: CallContext,
+    ) => Promise<unknown>;
+    const output = await implementation(input, { sender: request.sender, uid });
     const checked = spec.output.safeParse(output);
     if (!checked.success) {
       throw new NovaError(
@@ -76,26 +109,15 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
         `the helper built an invalid reply to ${member}: ${describeZodError(checked.error)}`,
       );
     }
-    // Changes are logged: the helper's log is the record of what was done as root, and for whom.
-    if (spec.action.endsWith('.manage'))
-      deps.log?.(`${member} from ${request.sender}: done ${summarize(input)}`);
+    if (changing) deps.log?.(`${member} from ${request.sender} (uid ${uid ?? '?'}): done`);
+    await audit('ok', input);
     return { ok: true, json: JSON.stringify(checked.data) };
   } catch (err) {
     const data = toErrorData(err);
     deps.log?.(`${member} from ${request.sender}: ${data.code}: ${data.message}`);
+    await audit('error', input, `${data.code}: ${data.message}`);
     return { ok: false, error: NovaError.fromData(data) };
   }
-}
-
-/** The names in a request, for the log: never whole specs (they may hold secrets). */
-function summarize(input: unknown): string {
-  if (typeof input !== 'object' || input === null) return '';
-  const record = input as Record<string, unknown>;
-  const spec = record['spec'] as Record<string, unknown> | undefined;
-  const parts = [record['project'], record['pool'], record['name'], spec?.['pool'], spec?.['name']].filter(
-    (part) => typeof part === 'string',
-  );
-  return parts.length === 0 ? '' : `(${parts.join(' ')})`;
 }
 
 function parseRequest(member: HelperMethodName, request: DispatchRequest): unknown {

@@ -11,7 +11,11 @@ import {
 import { BoundedCaller, connectSystemBus, LibvirtDbusClient, LibvirtManager } from '@nova/core/node';
 import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
 
+import { AuditLog } from './audit.js';
 import { dispatch } from './dispatcher.js';
+import { EventHub } from './events.js';
+import { hostMethods, watchHostLinks } from './host/index.js';
+import { KvmHealth } from './kvm-health.js';
 import { OriginRegistry } from './origins.js';
 import { PolkitAuthority } from './polkit.js';
 import { helperImplementation } from './service.js';
@@ -33,13 +37,17 @@ interface IncomingCall {
   body: unknown[];
 }
 
-/** dbus-next's typings declare newError's first parameter as a string; it takes the call's message. */
-function errorReply(call: DBusMessage, errorName: string, text: string): DBusMessage {
-  return (Message.newError as unknown as (msg: DBusMessage, name: string, text: string) => DBusMessage)(
-    call,
+/** An error reply: the message for people first (what dbus-send and others show), then the hint. */
+function errorReply(call: DBusMessage, errorName: string, text: string, detail?: string): DBusMessage {
+  const header = call as unknown as { serial: number; sender?: string };
+  return new Message({
+    type: MessageType.ERROR,
     errorName,
-    text,
-  );
+    replySerial: header.serial as unknown as string,
+    ...(header.sender === undefined ? {} : { destination: header.sender }),
+    signature: detail === undefined ? 's' : 'ss',
+    body: detail === undefined ? [text] : [text, detail],
+  });
 }
 
 function machineId(): string {
@@ -53,20 +61,54 @@ function machineId(): string {
   return '';
 }
 
+/** Programs are found on root's system path, never on one inherited from whoever started the helper. */
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 async function main(): Promise<void> {
+  process.env['PATH'] = SYSTEM_PATH;
+  if (process.argv.includes('--version')) {
+    process.stdout.write(`nova-helper ${NOVA_VERSION}\n`);
+    return;
+  }
   if (process.getuid?.() !== 0)
     log('warning: not running as root; libvirt and root-owned engines will refuse');
   const bus = await connectSystemBus();
   const caller = new BoundedCaller(bus);
   const polkit = new PolkitAuthority(caller);
-  const implementation = helperImplementation(
-    new LibvirtDbusClient(caller),
-    new LibvirtManager(caller),
-    new OriginRegistry(),
-  );
+  const libvirt = new LibvirtDbusClient(caller);
+  const manager = new LibvirtManager(caller);
+  const origins = new OriginRegistry();
+  const hub = new EventHub(bus, caller, libvirt, { watchHostLinks }, log);
+  const host = hostMethods({
+    origins,
+    libvirtBridges: async () =>
+      (await libvirt.listNetworks()).flatMap((network) =>
+        network.bridge === undefined ? [] : [network.bridge],
+      ),
+  });
+  const implementation = helperImplementation({ libvirt, manager, origins, kvm: new KvmHealth() }, hub, host);
+  const audit = new AuditLog();
+  const uids = new Map<string, number>();
   const deps = {
     authorize: (sender: string, action: string) => polkit.check(sender, action),
     implementation,
+    uidOf: async (sender: string): Promise<number | undefined> => {
+      const known = uids.get(sender);
+      if (known !== undefined) return known;
+      const [uid] = await caller.call({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'GetConnectionUnixUser',
+        signature: 's',
+        body: [sender],
+      });
+      if (typeof uid !== 'number') return undefined;
+      if (uids.size > 1000) uids.clear();
+      uids.set(sender, uid);
+      return uid;
+    },
+    audit: (entry: Parameters<AuditLog['record']>[0]) => audit.record(entry),
     log,
   };
 
@@ -110,7 +152,10 @@ async function main(): Promise<void> {
     void dispatch(deps, request)
       .then((reply) => {
         if (reply.ok) bus.send(Message.newMethodReturn(msg, 's', [reply.json]));
-        else bus.send(errorReply(msg, HELPER_ERROR_NAMES[reply.error.code], reply.error.message));
+        else
+          bus.send(
+            errorReply(msg, HELPER_ERROR_NAMES[reply.error.code], reply.error.message, reply.error.detail),
+          );
       })
       .catch((err: unknown) => {
         log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -147,7 +192,8 @@ async function main(): Promise<void> {
 
   if (IDLE_EXIT_SECONDS > 0) {
     setInterval(() => {
-      if (inFlight === 0 && Date.now() - lastActivity > IDLE_EXIT_SECONDS * 1000) void shutdown('idle');
+      if (inFlight === 0 && hub.subscriberCount === 0 && Date.now() - lastActivity > IDLE_EXIT_SECONDS * 1000)
+        void shutdown('idle');
     }, 1000).unref();
     // The interval is unref'd; this keeps the process alive while the bus connection is.
   }

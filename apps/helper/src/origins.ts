@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '@nova/core/node';
 
-import type { BridgeRecord } from './bridges.js';
+import type { BridgeRecord } from './host/bridges.js';
 
 /**
  * What Nova created that libvirt has no place to mark: storage pools and volumes. Kept by the helper

@@ -48,18 +48,18 @@ describe('dispatch', () => {
   it('authorizes with the method’s polkit action, then answers with the implementation’s JSON', async () => {
     const calls: string[] = [];
     const reply = await dispatch(deps(true, calls), request('ListContainers', { engine: 'docker' }));
-    expect(calls).toEqual(['authorize dev.nova.instances.read', 'ListContainers docker']);
+    expect(calls).toEqual(['authorize dev.nova.container.read', 'ListContainers docker']);
     expect(reply).toEqual({ ok: true, json: JSON.stringify({ endpoint: 'unix:///docker', containers: [] }) });
   });
 
   it('refuses an unauthorized caller naming the action, without running anything', async () => {
     const calls: string[] = [];
     const reply = await dispatch(deps(false, calls), request('ListDomains', {}));
-    expect(calls).toEqual(['authorize dev.nova.instances.read']);
+    expect(calls).toEqual(['authorize dev.nova.vm.read']);
     expect(reply.ok).toBe(false);
     if (!reply.ok) {
       expect(reply.error.code).toBe('not-authorized');
-      expect(reply.error.message).toContain('dev.nova.instances.read');
+      expect(reply.error.message).toContain('dev.nova.vm.read');
     }
   });
 

@@ -7,7 +7,7 @@ import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
 import { InstanceManager } from './instances/instance-manager.js';
 import type { VersionReport } from './model/host.js';
-import type { NovaFileDeps } from './novafile/novafile-service.js';
+import type { HelperCall, NovaFileDeps } from './novafile/novafile-service.js';
 import type { HostFacts } from './novafile/semantics.js';
 import { versionReport } from './system/version-report.js';
 import { NOVA_VERSION } from './version.js';
@@ -35,6 +35,8 @@ export interface NovaServices {
   hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
   /** What planning and applying a NovaFile needs: the helper and the engines. */
   novaFile: NovaFileDeps;
+  /** Any method of the privileged helper, through the contract. */
+  helper: HelperCall;
   close(): void;
 }
 
@@ -99,6 +101,7 @@ export function createNovaServices(): NovaServices {
       helper: async (method, input) => (await helper.get()).call(method, input),
       discovery,
     },
+    helper: async (method, input) => (await helper.get()).call(method, input),
     hostFacts: async () => {
       const warnings: string[] = [];
       const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -148,6 +151,7 @@ export function createNovaServices(): NovaServices {
 export { NovaError };
 export * from './fs/atomic-write.js';
 export * from './host/ip-link.js';
+export * from './libvirt/domain-clone.js';
 export * from './novafile/apply.js';
 export * from './novafile/edit.js';
 export * from './novafile/load.js';

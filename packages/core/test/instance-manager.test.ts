@@ -137,15 +137,11 @@ describe('worstSourceError', () => {
       vmSource(new NovaError('backend-unavailable', 'down')),
       discovery(
         engine('docker', new NovaError('failed', 'odd')),
-        engine(
-          'podman',
-          new NovaError('not-authorized', 'polkit refused action dev.nova.instances.read'),
-          'helper',
-        ),
+        engine('podman', new NovaError('not-authorized', 'polkit refused action dev.nova.vm.read'), 'helper'),
       ),
     );
     const worst = worstSourceError(await manager.list());
     expect(worst?.code).toBe('not-authorized');
-    expect(worst?.message).toContain('dev.nova.instances.read');
+    expect(worst?.message).toContain('dev.nova.vm.read');
   });
 });

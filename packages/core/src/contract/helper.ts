@@ -1,27 +1,49 @@
 import { z } from 'zod';
 
-import { EngineName, InstanceState, Origin } from '../model/instance.js';
 import type { ErrorCode } from './errors.js';
 import {
-  DomainDiskSpec,
+  BackendChanged,
+  ContainerSummary,
+  DomainChanged,
+  DomainInfo,
+  DomainInterfaceAddresses,
+  DomainStats,
+  DomainSummary,
+  HelperStatus,
+  HostBridgeSummary,
+  HostInterface,
+  HostLinkChanged,
+  Lease,
+  NetworkChanged,
+  NetworkSummary,
+  OwnedDomain,
+  RelayedEngine,
+  SnapshotSummary,
+  StoragePoolSummary,
+} from './helper-types.js';
+import {
+  AbsolutePath,
   DomainNicSpec,
   DomainSpec,
   HostBridgeSpec,
   InterfaceName,
+  MacAddress,
   NetworkSpec,
   PoolSpec,
   ResourceName,
   VolumeSpec,
 } from './specs.js';
 
+export * from './helper-types.js';
+
 /**
  * The privileged helper's D-Bus API, declared once. The helper dispatches and authorizes from this table,
- * the client in core calls through it, the introspection XML and the polkit .policy are checked
- * against it.
+ * the client in core calls through it, the introspection XML and the polkit .policy are generated
+ * from it.
  *
  * Wire form: every method takes one string argument and returns one string, each a JSON document
  * validated by the zod schema below at both ends. One schema is then the whole truth for a method,
- * including the checks the helper makes on input it must not trust.
+ * including the checks the helper makes on input it must not trust. Signals carry one JSON string.
  */
 export const HELPER_BUS_NAME = 'dev.nova.Helper1';
 export const HELPER_OBJECT_PATH = '/dev/nova/Helper1';
@@ -37,176 +59,80 @@ export interface PolkitActionSpec {
   defaults: { allowAny: PolkitDefault; allowInactive: PolkitDefault; allowActive: PolkitDefault };
 }
 
-/** Every polkit action Nova declares. `apps/helper/data/dev.nova.policy` must match this table. */
+/** Reads: no password for a user at the machine (an active local session); nothing for others. */
+const READ = { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' } as const;
+/** Changes: an administrator's password, remembered for a few minutes. */
+const CHANGE = { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' } as const;
+
+const read = (what: string) => ({
+  description: `See ${what}`,
+  message: `Authentication is required to see ${what}`,
+  defaults: READ,
+});
+const change = (what: string) => ({
+  description: what.charAt(0).toUpperCase() + what.slice(1),
+  message: `Authentication is required to ${what}`,
+  defaults: CHANGE,
+});
+
+/** One polkit action per operation. `apps/helper/data/dev.nova.policy` is generated from this table. */
 export const POLKIT_ACTIONS = {
   'dev.nova.status.read': {
     description: 'See whether Nova can reach libvirt and KVM',
     message: 'Authentication is required to read the status of Nova’s virtualization services',
     defaults: { allowAny: 'yes', allowInactive: 'yes', allowActive: 'yes' },
   },
-  'dev.nova.instances.read': {
-    description: 'List virtual machines and containers',
-    message: 'Authentication is required to list virtual machines and containers',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
-  },
-  'dev.nova.networks.read': {
-    description: 'List virtual networks and host bridges',
-    message: 'Authentication is required to list virtual networks',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
-  },
-  'dev.nova.storage.read': {
-    description: 'List storage pools and disk images',
-    message: 'Authentication is required to list storage pools',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'yes' },
-  },
-  'dev.nova.vms.manage': {
-    description: 'Create, change, start, stop and delete Nova’s virtual machines',
-    message: 'Authentication is required to manage virtual machines',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
-  },
-  'dev.nova.networks.manage': {
-    description: 'Create, start, stop and delete Nova’s virtual networks',
-    message: 'Authentication is required to manage virtual networks',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
-  },
-  'dev.nova.bridges.manage': {
-    description: 'Create and delete host bridges, and attach host interfaces to them',
-    message: 'Authentication is required to change the host’s network bridges',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
-  },
-  'dev.nova.storage.manage': {
-    description: 'Create and delete Nova’s storage pools and disk images',
-    message: 'Authentication is required to manage storage',
-    defaults: { allowAny: 'no', allowInactive: 'no', allowActive: 'auth_admin_keep' },
-  },
+  'dev.nova.vm.read': read('virtual machines, their state, statistics, addresses and snapshots'),
+  'dev.nova.vm.define': change('create or change the definition of a virtual machine'),
+  'dev.nova.vm.start': change('start a virtual machine'),
+  'dev.nova.vm.stop': change('shut down or force off a virtual machine'),
+  'dev.nova.vm.reboot': change('reboot a virtual machine'),
+  'dev.nova.vm.pause': change('pause a virtual machine'),
+  'dev.nova.vm.resume': change('resume a paused virtual machine'),
+  'dev.nova.vm.delete': change('delete a virtual machine'),
+  'dev.nova.vm.autostart': change('change whether a virtual machine starts with the host'),
+  'dev.nova.vm.snapshot-create': change('take a snapshot of a virtual machine'),
+  'dev.nova.vm.snapshot-revert': change('revert a virtual machine to a snapshot'),
+  'dev.nova.vm.snapshot-delete': change('delete a snapshot of a virtual machine'),
+  'dev.nova.vm.clone': change('clone a virtual machine with its disks'),
+  'dev.nova.vm.nic-attach': change('attach a network interface to a virtual machine'),
+  'dev.nova.vm.nic-detach': change('detach a network interface from a virtual machine'),
+  'dev.nova.network.read': read('virtual networks, host interfaces and bridges, and DHCP leases'),
+  'dev.nova.network.create': change('create a virtual network'),
+  'dev.nova.network.start': change('start a virtual network'),
+  'dev.nova.network.stop': change('stop a virtual network'),
+  'dev.nova.network.autostart': change('change whether a virtual network starts with the host'),
+  'dev.nova.network.delete': change('delete a virtual network'),
+  'dev.nova.bridge.create': change('create a host bridge (with NAT and DHCP, or with an uplink)'),
+  'dev.nova.bridge.delete': change('delete a host bridge'),
+  'dev.nova.bridge.attach': change('add a host interface to a bridge'),
+  'dev.nova.bridge.detach': change('take a host interface out of a bridge'),
+  'dev.nova.bridge.stp': change('turn the spanning tree protocol of a bridge on or off'),
+  'dev.nova.storage.read': read('storage pools and disk images'),
+  'dev.nova.pool.create': change('create a storage pool'),
+  'dev.nova.pool.delete': change('delete a storage pool'),
+  'dev.nova.volume.create': change('create a disk image'),
+  'dev.nova.volume.resize': change('resize a disk image'),
+  'dev.nova.volume.delete': change('delete a disk image'),
+  'dev.nova.volume.upload': change('copy a file into a storage pool as a disk image'),
+  'dev.nova.container.read': read('containers of root-owned engines'),
+  'dev.nova.events.read': read('changes to virtual machines, networks and host interfaces as they happen'),
 } as const satisfies Record<string, PolkitActionSpec>;
 
 export type PolkitActionId = keyof typeof POLKIT_ACTIONS;
 
 const Empty = z.object({}).strict();
 
-export const DomainSummary = z.object({
-  uuid: z.string(),
-  name: z.string(),
-  state: InstanceState,
-  origin: Origin,
-  vcpus: z.number().int().nonnegative(),
-  memoryBytes: z.number().int().nonnegative(),
-});
-export type DomainSummary = z.infer<typeof DomainSummary>;
-
-export const ContainerSummary = z.object({
-  containerId: z.string(),
-  name: z.string(),
-  state: InstanceState,
-  origin: Origin,
-  image: z.string(),
-  /** Nova's labels, on containers Nova created. */
-  project: z.string().optional(),
-  specHash: z.string().optional(),
-  spec: z.string().optional(),
-});
-export type ContainerSummary = z.infer<typeof ContainerSummary>;
-
-export const NetworkSummary = z.object({
-  name: z.string(),
-  uuid: z.string(),
-  active: z.boolean(),
-  autostart: z.boolean(),
-  /** nat, route, bridge, open…; absent for an isolated network. */
-  forwardMode: z.string().optional(),
-  bridge: z.string().optional(),
-  address: z.string().optional(),
-  prefix: z.number().int().optional(),
-  dhcpStart: z.string().optional(),
-  dhcpEnd: z.string().optional(),
-  origin: Origin,
-  project: z.string().optional(),
-  specHash: z.string().optional(),
-});
-export type NetworkSummary = z.infer<typeof NetworkSummary>;
-
-export const NovaMarkWire = z.object({
-  project: z.string().optional(),
-  name: z.string().optional(),
-  specHash: z.string().optional(),
-});
-
-/** A Nova-owned domain as libvirt keeps it (its inactive definition), in the terms of a DomainSpec. */
-export const OwnedDomain = z.object({
-  name: z.string(),
-  uuid: z.string(),
-  state: InstanceState,
-  autostart: z.boolean(),
-  mark: NovaMarkWire,
-  config: z.object({
-    type: z.string(),
-    vcpus: z.number().int(),
-    memoryBytes: z.number().int(),
-    firmware: z.object({ type: z.enum(['bios', 'uefi']), secureBoot: z.boolean() }),
-    kernel: z
-      .object({ path: z.string(), initrd: z.string().optional(), cmdline: z.string().optional() })
-      .optional(),
-    disks: z.array(DomainDiskSpec),
-    nics: z.array(DomainNicSpec),
-    tpm: z.object({ version: z.string(), backend: z.string() }).optional(),
-    hostdevs: z.array(z.string()),
-    lookingGlassMiB: z.number().int().optional(),
-  }),
-});
-export type OwnedDomain = z.infer<typeof OwnedDomain>;
-
-export const StoragePoolSummary = z.object({
-  name: z.string(),
-  path: z.string(),
-  active: z.boolean(),
-  autostart: z.boolean(),
-  origin: Origin,
-  project: z.string().optional(),
-  /** Made by Nova for any project's disks; never pruned. */
-  shared: z.boolean().optional(),
-  volumes: z.array(
-    z.object({
-      name: z.string(),
-      path: z.string(),
-      capacityBytes: z.number().int(),
-      format: z.string(),
-      origin: Origin,
-      project: z.string().optional(),
-    }),
-  ),
-});
-export type StoragePoolSummary = z.infer<typeof StoragePoolSummary>;
-
-export const HostBridgeSummary = z.object({
-  name: z.string(),
-  state: z.string(),
-  /** Interfaces enslaved to it. */
-  members: z.array(z.string()),
-  /** Who made it: Nova, libvirt (virbr*), Docker (docker0, br-*), or the system. */
-  origin: z.enum(['nova', 'libvirt', 'docker', 'system']),
-  project: z.string().optional(),
-  uplink: z.string().optional(),
-});
-export type HostBridgeSummary = z.infer<typeof HostBridgeSummary>;
-
-export const ServiceCheck = z.object({
-  status: z.enum(['ok', 'unavailable', 'absent']),
-  version: z.string().optional(),
-  detail: z.string(),
-});
-export type ServiceCheck = z.infer<typeof ServiceCheck>;
-
-export const HelperStatus = z.object({
-  helperVersion: z.string(),
-  libvirt: ServiceCheck,
-  kvm: ServiceCheck,
-});
-export type HelperStatus = z.infer<typeof HelperStatus>;
-
-/** Root-owned engines the helper may relay; a client names one of these, never a socket path. */
-export const RelayedEngine = EngineName.extract(['docker', 'podman']);
-export type RelayedEngine = z.infer<typeof RelayedEngine>;
+/**
+ * Which VM (or network) a change is for. With a project, it must be Nova's for that project; without,
+ * any of Nova's; `foreign` lets a change reach one Nova did not create, when the user says so.
+ */
+const Target = {
+  name: ResourceName,
+  project: ResourceName.optional(),
+  foreign: z.boolean().default(false),
+};
+const SnapshotName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a valid snapshot name');
 
 export interface HelperMethodSpec {
   action: PolkitActionId;
@@ -222,117 +148,293 @@ export const helperMethods = {
     input: Empty,
     output: HelperStatus,
   },
+
+  // ── VMs ──
   ListDomains: {
-    action: 'dev.nova.instances.read',
+    action: 'dev.nova.vm.read',
     summary: 'Every libvirt domain on qemu:///system with its state and size',
     input: Empty,
     output: z.object({ connection: z.string(), domains: z.array(DomainSummary) }),
   },
-  ListNetworks: {
-    action: 'dev.nova.networks.read',
-    summary: 'Every libvirt network on qemu:///system with its addressing and owner',
-    input: Empty,
-    output: z.object({ networks: z.array(NetworkSummary) }),
-  },
   ListOwnedDomains: {
-    action: 'dev.nova.instances.read',
+    action: 'dev.nova.vm.read',
     summary: 'Nova’s domains of a project (or of every project), with their definitions',
     input: z.object({ project: ResourceName.optional() }).strict(),
     output: z.object({ domains: z.array(OwnedDomain) }),
   },
+  GetDomainInfo: {
+    action: 'dev.nova.vm.read',
+    summary: 'One domain: state and why, owner, size, disks, interfaces, snapshots',
+    input: z.object({ name: ResourceName }).strict(),
+    output: DomainInfo,
+  },
+  GetDomainXml: {
+    action: 'dev.nova.vm.read',
+    summary: 'A domain’s XML description, as libvirt keeps it (inactive: its persistent definition)',
+    input: z.object({ name: ResourceName, inactive: z.boolean().default(false) }).strict(),
+    output: z.object({ xml: z.string() }),
+  },
+  GetDomainStats: {
+    action: 'dev.nova.vm.read',
+    summary:
+      'CPU, memory, disk and network counters of every domain (or the named ones), in one libvirt call',
+    input: z.object({ names: z.array(ResourceName).max(10_000).optional() }).strict(),
+    output: z.object({ stats: z.array(DomainStats) }),
+  },
+  GetDomainAddresses: {
+    action: 'dev.nova.vm.read',
+    summary: 'A domain’s IP addresses, from DHCP leases, the guest agent or the ARP table',
+    input: z
+      .object({ name: ResourceName, source: z.enum(['lease', 'agent', 'arp']).default('lease') })
+      .strict(),
+    output: z.object({ interfaces: z.array(DomainInterfaceAddresses) }),
+  },
+  ListSnapshots: {
+    action: 'dev.nova.vm.read',
+    summary: 'A domain’s snapshots',
+    input: z.object({ name: ResourceName }).strict(),
+    output: z.object({ snapshots: z.array(SnapshotSummary) }),
+  },
+  DefineDomain: {
+    action: 'dev.nova.vm.define',
+    summary: 'Define (or redefine) a Nova domain from a spec; the helper builds the XML',
+    input: z.object({ spec: DomainSpec }).strict(),
+    output: z.object({ uuid: z.string(), created: z.boolean() }),
+  },
+  StartDomain: {
+    action: 'dev.nova.vm.start',
+    summary: 'Start a domain (or resume it, if paused)',
+    input: z.object(Target).strict(),
+    output: z.object({ state: DomainSummary.shape.state }),
+  },
+  StopDomain: {
+    action: 'dev.nova.vm.stop',
+    summary: 'Shut a domain down (ACPI), forcing it off after a timeout if asked; or force it off at once',
+    input: z
+      .object({
+        ...Target,
+        mode: z.enum(['shutdown', 'destroy']),
+        timeoutSeconds: z.number().int().min(0).max(3600).default(60),
+        forceAfterTimeout: z.boolean().default(true),
+      })
+      .strict(),
+    output: z.object({ state: DomainSummary.shape.state, forced: z.boolean() }),
+  },
+  RebootDomain: {
+    action: 'dev.nova.vm.reboot',
+    summary: 'Ask a running domain to reboot (ACPI)',
+    input: z.object(Target).strict(),
+    output: Empty,
+  },
+  PauseDomain: {
+    action: 'dev.nova.vm.pause',
+    summary: 'Pause a running domain',
+    input: z.object(Target).strict(),
+    output: z.object({ state: DomainSummary.shape.state }),
+  },
+  ResumeDomain: {
+    action: 'dev.nova.vm.resume',
+    summary: 'Resume a paused domain',
+    input: z.object(Target).strict(),
+    output: z.object({ state: DomainSummary.shape.state }),
+  },
+  DeleteDomain: {
+    action: 'dev.nova.vm.delete',
+    summary: 'Force off and undefine a domain, with the disk images Nova created for it if asked',
+    input: z.object({ ...Target, removeVolumes: z.boolean() }).strict(),
+    output: z.object({ removedVolumes: z.array(z.string()) }),
+  },
+  SetDomainAutostart: {
+    action: 'dev.nova.vm.autostart',
+    summary: 'Start a domain with the host, or not',
+    input: z.object({ ...Target, autostart: z.boolean() }).strict(),
+    output: Empty,
+  },
+  CreateSnapshot: {
+    action: 'dev.nova.vm.snapshot-create',
+    summary: 'Take a snapshot of a domain (its disks, and its memory if it runs)',
+    input: z
+      .object({ ...Target, snapshot: SnapshotName, description: z.string().max(4096).optional() })
+      .strict(),
+    output: SnapshotSummary,
+  },
+  RevertSnapshot: {
+    action: 'dev.nova.vm.snapshot-revert',
+    summary: 'Revert a domain to one of its snapshots',
+    input: z.object({ ...Target, snapshot: SnapshotName }).strict(),
+    output: z.object({ state: DomainSummary.shape.state }),
+  },
+  DeleteSnapshot: {
+    action: 'dev.nova.vm.snapshot-delete',
+    summary: 'Delete a snapshot of a domain',
+    input: z.object({ ...Target, snapshot: SnapshotName }).strict(),
+    output: Empty,
+  },
+  CloneDomain: {
+    action: 'dev.nova.vm.clone',
+    summary: 'Copy a stopped domain under a new name, with copies of its disk images and new MAC addresses',
+    input: z.object({ ...Target, clone: ResourceName }).strict(),
+    output: z.object({ name: z.string(), uuid: z.string(), volumes: z.array(z.string()) }),
+  },
+  AttachNic: {
+    action: 'dev.nova.vm.nic-attach',
+    summary: 'Add a network interface to a domain, to its definition and (if it runs) live',
+    input: z.object({ ...Target, nic: DomainNicSpec }).strict(),
+    output: z.object({ mac: z.string(), live: z.boolean() }),
+  },
+  DetachNic: {
+    action: 'dev.nova.vm.nic-detach',
+    summary: 'Remove a domain’s network interface (by MAC), from its definition and (if it runs) live',
+    input: z.object({ ...Target, mac: MacAddress }).strict(),
+    output: z.object({ live: z.boolean() }),
+  },
+
+  // ── libvirt networks ──
+  ListNetworks: {
+    action: 'dev.nova.network.read',
+    summary: 'Every libvirt network on qemu:///system with its addressing and owner',
+    input: Empty,
+    output: z.object({ networks: z.array(NetworkSummary) }),
+  },
+  GetNetworkXml: {
+    action: 'dev.nova.network.read',
+    summary: 'A libvirt network’s XML description',
+    input: z.object({ name: ResourceName }).strict(),
+    output: z.object({ xml: z.string() }),
+  },
+  GetNetworkLeases: {
+    action: 'dev.nova.network.read',
+    summary: 'The DHCP leases a libvirt network handed out',
+    input: z.object({ name: ResourceName }).strict(),
+    output: z.object({ leases: z.array(Lease) }),
+  },
+  DefineNetwork: {
+    action: 'dev.nova.network.create',
+    summary: 'Define, start and set autostart of a Nova network from a spec; the helper builds the XML',
+    input: z.object({ spec: NetworkSpec, autostart: z.boolean() }).strict(),
+    output: z.object({ uuid: z.string() }),
+  },
+  StartNetwork: {
+    action: 'dev.nova.network.start',
+    summary: 'Start a libvirt network',
+    input: z.object(Target).strict(),
+    output: Empty,
+  },
+  StopNetwork: {
+    action: 'dev.nova.network.stop',
+    summary: 'Stop a libvirt network (its guests lose it until it starts again)',
+    input: z.object(Target).strict(),
+    output: Empty,
+  },
+  SetNetworkAutostart: {
+    action: 'dev.nova.network.autostart',
+    summary: 'Start a libvirt network with the host, or not',
+    input: z.object({ ...Target, autostart: z.boolean() }).strict(),
+    output: Empty,
+  },
+  DeleteNetwork: {
+    action: 'dev.nova.network.delete',
+    summary: 'Stop and undefine a libvirt network',
+    input: z.object(Target).strict(),
+    output: Empty,
+  },
+
+  // ── Host interfaces and bridges ──
+  ListHostInterfaces: {
+    action: 'dev.nova.network.read',
+    summary: 'Every host interface: kind, state, MAC, addresses, bridge and members, who made a bridge',
+    input: Empty,
+    output: z.object({ interfaces: z.array(HostInterface) }),
+  },
+  ListHostBridges: {
+    action: 'dev.nova.network.read',
+    summary: 'Every Linux bridge of the host with its members and who made it',
+    input: Empty,
+    output: z.object({ bridges: z.array(HostBridgeSummary) }),
+  },
+  GetBridgeLeases: {
+    action: 'dev.nova.network.read',
+    summary: 'The DHCP leases of one of Nova’s NAT bridges',
+    input: z.object({ bridge: InterfaceName }).strict(),
+    output: z.object({ leases: z.array(Lease) }),
+  },
+  CreateHostBridge: {
+    action: 'dev.nova.bridge.create',
+    summary:
+      'Create a Linux bridge: with NAT and DHCP (nftables, dnsmasq), or enslaving an uplink (its addresses and default route move to the bridge); undone on any failed step',
+    input: z.object({ spec: HostBridgeSpec, takeUplink: z.boolean() }).strict(),
+    output: z.object({ movedAddresses: z.array(z.string()) }),
+  },
+  DeleteHostBridge: {
+    action: 'dev.nova.bridge.delete',
+    summary:
+      'Delete a bridge Nova created (its uplink gets its addresses and routes back); others only with force',
+    input: z
+      .object({ name: InterfaceName, project: ResourceName.optional(), force: z.boolean().default(false) })
+      .strict(),
+    output: Empty,
+  },
+  AttachHostInterface: {
+    action: 'dev.nova.bridge.attach',
+    summary: 'Add a host interface to a bridge (moving its addresses to the bridge)',
+    input: z
+      .object({
+        bridge: InterfaceName,
+        interface: InterfaceName,
+        takeUplink: z.boolean(),
+        force: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ movedAddresses: z.array(z.string()) }),
+  },
+  DetachHostInterface: {
+    action: 'dev.nova.bridge.detach',
+    summary: 'Take a host interface out of a bridge (giving it back the addresses it had)',
+    input: z
+      .object({ bridge: InterfaceName, interface: InterfaceName, force: z.boolean().default(false) })
+      .strict(),
+    output: Empty,
+  },
+  SetBridgeStp: {
+    action: 'dev.nova.bridge.stp',
+    summary: 'Turn a bridge’s spanning tree protocol on or off',
+    input: z
+      .object({ bridge: InterfaceName, enabled: z.boolean(), force: z.boolean().default(false) })
+      .strict(),
+    output: Empty,
+  },
+
+  // ── Storage ──
   ListStorage: {
     action: 'dev.nova.storage.read',
     summary: 'Every storage pool with its volumes and owner',
     input: Empty,
     output: z.object({ pools: z.array(StoragePoolSummary) }),
   },
-  DefineDomain: {
-    action: 'dev.nova.vms.manage',
-    summary: 'Define (or redefine) a Nova domain from a spec; the helper builds the XML',
-    input: z.object({ spec: DomainSpec }).strict(),
-    output: z.object({ uuid: z.string(), created: z.boolean() }),
-  },
-  StartDomain: {
-    action: 'dev.nova.vms.manage',
-    summary: 'Start a Nova domain of a project',
-    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
-    output: z.object({ state: InstanceState }),
-  },
-  StopDomain: {
-    action: 'dev.nova.vms.manage',
-    summary:
-      'Shut a Nova domain down (ACPI), forcing it off after a timeout if asked; or force it off at once',
-    input: z
-      .object({
-        project: ResourceName,
-        name: ResourceName,
-        mode: z.enum(['shutdown', 'destroy']),
-        timeoutSeconds: z.number().int().min(0).max(3600).default(60),
-        forceAfterTimeout: z.boolean().default(true),
-      })
-      .strict(),
-    output: z.object({ state: InstanceState, forced: z.boolean() }),
-  },
-  DeleteDomain: {
-    action: 'dev.nova.vms.manage',
-    summary: 'Force off and undefine a Nova domain, with the volumes Nova created for it if asked',
-    input: z.object({ project: ResourceName, name: ResourceName, removeVolumes: z.boolean() }).strict(),
-    output: z.object({ removedVolumes: z.array(z.string()) }),
-  },
-  SetDomainAutostart: {
-    action: 'dev.nova.vms.manage',
-    summary: 'Start a Nova domain with the host, or not',
-    input: z.object({ project: ResourceName, name: ResourceName, autostart: z.boolean() }).strict(),
-    output: Empty,
-  },
-  DefineNetwork: {
-    action: 'dev.nova.networks.manage',
-    summary: 'Define, start and set autostart of a Nova network from a spec; the helper builds the XML',
-    input: z.object({ spec: NetworkSpec, autostart: z.boolean() }).strict(),
-    output: z.object({ uuid: z.string() }),
-  },
-  StartNetwork: {
-    action: 'dev.nova.networks.manage',
-    summary: 'Start a Nova network',
-    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
-    output: Empty,
-  },
-  SetNetworkAutostart: {
-    action: 'dev.nova.networks.manage',
-    summary: 'Start a Nova network with the host, or not',
-    input: z.object({ project: ResourceName, name: ResourceName, autostart: z.boolean() }).strict(),
-    output: Empty,
-  },
-  DeleteNetwork: {
-    action: 'dev.nova.networks.manage',
-    summary: 'Stop and undefine a Nova network',
-    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
-    output: Empty,
-  },
   DefinePool: {
-    action: 'dev.nova.storage.manage',
+    action: 'dev.nova.pool.create',
     summary: 'Define, build, start and autostart a directory storage pool for Nova',
     input: z.object({ spec: PoolSpec }).strict(),
     output: Empty,
   },
   DeletePool: {
-    action: 'dev.nova.storage.manage',
+    action: 'dev.nova.pool.delete',
     summary: 'Stop and undefine an empty storage pool Nova created (its folder stays)',
-    input: z.object({ project: ResourceName, name: ResourceName }).strict(),
+    input: z.object({ name: ResourceName, project: ResourceName.optional() }).strict(),
     output: Empty,
   },
   CreateVolume: {
-    action: 'dev.nova.storage.manage',
+    action: 'dev.nova.volume.create',
     summary: 'Create a disk image in a storage pool, owned by a project',
     input: z.object({ project: ResourceName, spec: VolumeSpec }).strict(),
     output: z.object({ path: z.string() }),
   },
   ResizeVolume: {
-    action: 'dev.nova.storage.manage',
+    action: 'dev.nova.volume.resize',
     summary: 'Grow a disk image Nova created',
     input: z
       .object({
-        project: ResourceName,
+        project: ResourceName.optional(),
         pool: ResourceName,
         name: VolumeSpec.shape.name,
         capacityBytes: VolumeSpec.shape.capacityBytes,
@@ -341,35 +443,49 @@ export const helperMethods = {
     output: Empty,
   },
   DeleteVolume: {
-    action: 'dev.nova.storage.manage',
+    action: 'dev.nova.volume.delete',
     summary: 'Delete a disk image Nova created',
-    input: z.object({ project: ResourceName, pool: ResourceName, name: VolumeSpec.shape.name }).strict(),
+    input: z
+      .object({ project: ResourceName.optional(), pool: ResourceName, name: VolumeSpec.shape.name })
+      .strict(),
     output: Empty,
   },
-  ListHostBridges: {
-    action: 'dev.nova.networks.read',
-    summary: 'Every Linux bridge of the host with its members and who made it',
-    input: Empty,
-    output: z.object({ bridges: z.array(HostBridgeSummary) }),
-  },
-  CreateHostBridge: {
-    action: 'dev.nova.bridges.manage',
+
+  UploadVolume: {
+    action: 'dev.nova.volume.upload',
     summary:
-      'Create a Linux bridge, enslaving an uplink (its addresses and default route move to the bridge); undone on any failed step',
-    input: z.object({ spec: HostBridgeSpec, takeUplink: z.boolean() }).strict(),
-    output: z.object({ movedAddresses: z.array(z.string()) }),
+      'Copy a file into a storage pool as a new disk image; the file is read with the caller’s own rights, and images that point at a backing file are refused',
+    input: z
+      .object({
+        project: ResourceName.optional(),
+        pool: ResourceName,
+        name: VolumeSpec.shape.name,
+        source: AbsolutePath,
+        format: z.enum(['qcow2', 'raw', 'iso']).optional(),
+      })
+      .strict(),
+    output: z.object({ path: z.string(), format: z.string(), sizeBytes: z.number().int() }),
   },
-  DeleteHostBridge: {
-    action: 'dev.nova.bridges.manage',
-    summary: 'Delete a bridge Nova created, giving its uplink back its addresses and routes',
-    input: z.object({ project: ResourceName, name: InterfaceName }).strict(),
-    output: Empty,
-  },
+
+  // ── Containers of root-owned engines, and events ──
   ListContainers: {
-    action: 'dev.nova.instances.read',
+    action: 'dev.nova.container.read',
     summary: 'Every container of a root-owned engine (Docker or Podman)',
     input: z.object({ engine: RelayedEngine }).strict(),
     output: z.object({ endpoint: z.string(), containers: z.array(ContainerSummary) }),
+  },
+  Subscribe: {
+    action: 'dev.nova.events.read',
+    summary:
+      'Receive the helper’s signals (DomainChanged, NetworkChanged, HostLinkChanged, BackendChanged) until Unsubscribe or disconnect',
+    input: Empty,
+    output: z.object({ subscribers: z.number().int() }),
+  },
+  Unsubscribe: {
+    action: 'dev.nova.events.read',
+    summary: 'Stop receiving the helper’s signals',
+    input: Empty,
+    output: Empty,
   },
 } as const satisfies Record<string, HelperMethodSpec>;
 
@@ -380,6 +496,27 @@ export type HelperOutput<M extends HelperMethodName> = z.output<HelperMethods[M]
 
 export function isHelperMethodName(name: string): name is HelperMethodName {
   return Object.hasOwn(helperMethods, name);
+}
+
+/** Methods that change something: every one of them is audited and refused to callers without a grant. */
+export function isChangingMethod(name: HelperMethodName): boolean {
+  return !helperMethods[name].action.endsWith('.read');
+}
+
+/** The helper's signals, sent only to subscribed clients (unicast), each one JSON string. */
+export const helperSignals = {
+  DomainChanged,
+  NetworkChanged,
+  HostLinkChanged,
+  BackendChanged,
+} as const satisfies Record<string, z.ZodType>;
+
+export type HelperSignals = typeof helperSignals;
+export type HelperSignalName = keyof HelperSignals;
+export type HelperSignalPayload<S extends HelperSignalName> = z.output<HelperSignals[S]>;
+
+export function isHelperSignalName(name: string): name is HelperSignalName {
+  return Object.hasOwn(helperSignals, name);
 }
 
 /** D-Bus error names for each contract error code, under the helper's interface. */
@@ -399,7 +536,7 @@ export function errorCodeForHelperErrorName(name: string): ErrorCode | undefined
   return undefined;
 }
 
-/** Introspection XML for the helper's interface, generated from the table above. */
+/** Introspection XML for the helper's interface, generated from the tables above. */
 export function helperIntrospectionXml(): string {
   const methods = Object.entries(helperMethods)
     .map(
@@ -411,11 +548,14 @@ export function helperIntrospectionXml(): string {
         `    </method>\n`,
     )
     .join('');
+  const signals = Object.keys(helperSignals)
+    .map((name) => `    <signal name="${name}"><arg name="event" type="s"/></signal>\n`)
+    .join('');
   return (
     '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n' +
     ' "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n' +
     `<node name="${HELPER_OBJECT_PATH}">\n` +
-    `  <interface name="${HELPER_INTERFACE}">\n${methods}  </interface>\n` +
+    `  <interface name="${HELPER_INTERFACE}">\n${methods}${signals}  </interface>\n` +
     '  <interface name="org.freedesktop.DBus.Introspectable">\n' +
     '    <method name="Introspect"><arg name="xml" type="s" direction="out"/></method>\n' +
     '  </interface>\n' +

@@ -14,7 +14,7 @@ export const AbsolutePath = z
     'a path may not contain . or .. segments',
   );
 export const Ipv4Address = z.ipv4();
-export const InterfaceName = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'not an interface name');
+export const InterfaceName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/, 'not an interface name');
 export const MacAddress = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'not a lower-case MAC address');
 export const Uuid = z
   .string()
@@ -135,8 +135,8 @@ export const cloudInitSeedPath = (vm: string) => `${CLOUD_INIT_DIR}/${vm}.iso`;
 export const NetworkSpec = z.strictObject({
   name: ResourceName,
   ownership: Ownership,
-  /** nat: masquerading to the host's uplink; isolated: no forwarding; bridge: an existing host bridge. */
-  mode: z.enum(['nat', 'isolated', 'bridge']),
+  /** nat: masquerading to the host's uplink; route: forwarded without NAT; isolated: no forwarding; bridge: an existing host bridge. */
+  mode: z.enum(['nat', 'route', 'isolated', 'bridge']),
   /** The Linux bridge: chosen by Nova for nat and isolated, the existing one for bridge. */
   bridge: InterfaceName,
   ipv4: z
@@ -240,5 +240,13 @@ export const HostBridgeSpec = z.strictObject({
   /** A host interface to enslave: the host's connection over it moves to the bridge. */
   uplink: InterfaceName.optional(),
   stp: z.boolean(),
+  /** A NAT bridge: the host's address on it, masquerading of its subnet (nftables) and DHCP (dnsmasq). */
+  nat: z
+    .strictObject({
+      address: Ipv4Address,
+      prefix: z.number().int().min(8).max(30),
+      dhcp: z.strictObject({ start: Ipv4Address, end: Ipv4Address }).optional(),
+    })
+    .optional(),
 });
 export type HostBridgeSpec = z.infer<typeof HostBridgeSpec>;

@@ -1,4 +1,4 @@
-import { DBusError, type MessageBus } from 'dbus-next';
+import { DBusError, type Message, type MessageBus, MessageType } from 'dbus-next';
 
 import { describeZodError, NovaError } from '../contract/errors.js';
 import {
@@ -10,6 +10,10 @@ import {
   type HelperMethodName,
   helperMethods,
   type HelperOutput,
+  type HelperSignalName,
+  type HelperSignalPayload,
+  helperSignals,
+  isHelperSignalName,
 } from '../contract/helper.js';
 import { BoundedCaller } from '../dbus/bounded-caller.js';
 import { connectSystemBus } from '../dbus/system-bus.js';
@@ -17,12 +21,36 @@ import { connectSystemBus } from '../dbus/system-bus.js';
 /** The helper may take a while on a first call: the bus has to start it (activation). */
 const HELPER_CALL_TIMEOUT_MS = 60_000;
 
+/** Calls that take longer by nature: shutdowns wait for the guest, snapshots and copies move data. */
+function callTimeout(method: HelperMethodName, input: unknown): number {
+  switch (method) {
+    case 'StopDomain': {
+      const seconds = (input as { timeoutSeconds?: number }).timeoutSeconds ?? 60;
+      return (seconds + 60) * 1000;
+    }
+    case 'StartDomain':
+    case 'CreateSnapshot':
+    case 'RevertSnapshot':
+    case 'DeleteSnapshot':
+    case 'CreateVolume':
+      return 10 * 60_000;
+    case 'CloneDomain':
+      return 60 * 60_000;
+    default:
+      return HELPER_CALL_TIMEOUT_MS;
+  }
+}
+
 /** Maps what the bus or the helper answered to Nova's error codes, with a next step for the user. */
 export function helperCallError(err: unknown, method: string): NovaError {
   if (err instanceof NovaError) return err;
   if (err instanceof DBusError) {
     const code = errorCodeForHelperErrorName(err.type);
-    if (code !== undefined) return new NovaError(code, err.text);
+    if (code !== undefined) {
+      // The helper sends its hint as a second string.
+      const detail: unknown = (err.reply as { body?: unknown[] } | null | undefined)?.body?.[1];
+      return new NovaError(code, err.text, typeof detail === 'string' ? detail : undefined);
+    }
     switch (err.type) {
       case 'org.freedesktop.DBus.Error.ServiceUnknown':
       case 'org.freedesktop.DBus.Error.NameHasNoOwner':
@@ -82,7 +110,7 @@ export class HelperClient {
         member: method,
         signature: 's',
         body: [JSON.stringify(request.data)],
-        timeoutMs: HELPER_CALL_TIMEOUT_MS,
+        timeoutMs: callTimeout(method, request.data),
       });
     } catch (err) {
       throw helperCallError(err, method);
@@ -105,6 +133,62 @@ export class HelperClient {
       );
     }
     return output.data as HelperOutput<M>;
+  }
+
+  /**
+   * Receives the helper's signals until the returned function is called. If the helper restarts, the
+   * subscription is renewed with the new one.
+   */
+  async subscribe(
+    listener: <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void,
+  ): Promise<() => Promise<void>> {
+    const onMessage = (message: Message): void => {
+      const header = message as unknown as {
+        type: number;
+        interface?: string;
+        member?: string;
+        body: unknown[];
+      };
+      if (header.type !== MessageType.SIGNAL) return;
+      if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
+        const [name, , owner] = header.body;
+        if (name === HELPER_BUS_NAME && typeof owner === 'string' && owner !== '')
+          void this.call('Subscribe', {}).catch(() => undefined);
+        return;
+      }
+      if (
+        header.interface !== HELPER_INTERFACE ||
+        header.member === undefined ||
+        !isHelperSignalName(header.member)
+      )
+        return;
+      const [json] = header.body;
+      if (typeof json !== 'string') return;
+      let payload: unknown;
+      try {
+        payload = JSON.parse(json);
+      } catch {
+        return;
+      }
+      const parsed = helperSignals[header.member].safeParse(payload);
+      if (parsed.success) listener(header.member, parsed.data as HelperSignalPayload<typeof header.member>);
+    };
+    this.bus.on('message', onMessage);
+    await this.#caller.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'AddMatch',
+      signature: 's',
+      body: [
+        `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${HELPER_BUS_NAME}'`,
+      ],
+    });
+    await this.call('Subscribe', {});
+    return async () => {
+      this.bus.removeListener('message', onMessage);
+      await this.call('Unsubscribe', {}).catch(() => undefined);
+    };
   }
 
   /** Whether the bus connection was lost (the client then needs replacing). */

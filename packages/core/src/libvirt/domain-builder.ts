@@ -216,3 +216,13 @@ export function buildDomainXml(spec: DomainSpec): string {
     },
   });
 }
+
+/** A network interface on its own, for attaching to a running domain. */
+export function buildNicXml(nic: DomainNicSpec): string {
+  return toLibvirtXml({ interface: nicElement(nic) });
+}
+
+/** A snapshot request: libvirt takes the disks (and the memory of a running domain) itself. */
+export function buildSnapshotXml(snapshot: { name: string; description?: string | undefined }): string {
+  return toLibvirtXml({ domainsnapshot: { name: snapshot.name, description: snapshot.description } });
+}

@@ -1,7 +1,7 @@
 import { DBusError, Variant } from 'dbus-next';
 
 import { NovaError } from '../contract/errors.js';
-import type { DomainSummary, NetworkSummary, ServiceCheck } from '../contract/helper.js';
+import type { DomainStats, DomainSummary, NetworkSummary, ServiceCheck } from '../contract/helper.js';
 import type { BoundedCaller } from '../dbus/bounded-caller.js';
 import { mapBounded } from '../util/semaphore.js';
 import { domainStateFromLibvirt, parseDomainXml } from './domain-xml.js';
@@ -16,8 +16,11 @@ export const LIBVIRT_QEMU_PATH = '/org/libvirt/QEMU';
 
 /** virDomainStatsTypes: state, balloon (memory), vcpu. */
 const STATS_STATE = 1;
+const STATS_CPU = 2;
 const STATS_BALLOON = 4;
 const STATS_VCPU = 8;
+const STATS_INTERFACE = 16;
+const STATS_BLOCK = 32;
 /** Per-domain calls in flight on our one connection; the bus allows 128 pending replies. */
 const PER_DOMAIN_CONCURRENCY = 16;
 
@@ -108,6 +111,47 @@ export class LibvirtDbusClient {
     } catch (err) {
       throw libvirtError(err);
     }
+  }
+
+  /**
+   * CPU, memory, disk and network counters of every domain, in one call (GetAllDomainStats): the way
+   * to sample hundreds of VMs without a call each.
+   */
+  async allDomainStats(): Promise<DomainStats[]> {
+    const [records] = await this.#connect('GetAllDomainStats', 'uu', [
+      STATS_STATE | STATS_CPU | STATS_BALLOON | STATS_VCPU | STATS_INTERFACE | STATS_BLOCK,
+      0,
+    ]);
+    return expectArray(records, 'GetAllDomainStats').flatMap((record) => {
+      const [name, raw] = expectArray(record, 'a stats record');
+      if (typeof name !== 'string' || typeof raw !== 'object' || raw === null) return [];
+      const stats = raw as Record<string, unknown>;
+      const value = (key: string) => numberOf(stats[key]) ?? 0;
+      const sum = (prefix: 'block' | 'net', field: string) => {
+        let total = 0;
+        for (let i = 0; i < value(`${prefix}.count`); i++) total += value(`${prefix}.${i}.${field}`);
+        return total;
+      };
+      const state = numberOf(stats['state.state']);
+      const unused = numberOf(stats['balloon.unused']);
+      const available = numberOf(stats['balloon.available']);
+      return [
+        {
+          name,
+          state: state === undefined ? 'unknown' : domainStateFromLibvirt(state),
+          cpuTimeNs: value('cpu.time'),
+          vcpus: value('vcpu.current'),
+          memoryBytes: value('balloon.current') * 1024,
+          ...(unused !== undefined && available !== undefined
+            ? { memoryUsedBytes: (available - unused) * 1024 }
+            : {}),
+          diskReadBytes: sum('block', 'rd.bytes'),
+          diskWriteBytes: sum('block', 'wr.bytes'),
+          netRxBytes: sum('net', 'rx.bytes'),
+          netTxBytes: sum('net', 'tx.bytes'),
+        },
+      ];
+    });
   }
 
   /** The object paths of every domain. */

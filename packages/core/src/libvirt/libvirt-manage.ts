@@ -18,6 +18,7 @@ const DOMAIN = 'org.libvirt.Domain';
 const NETWORK = 'org.libvirt.Network';
 const POOL = 'org.libvirt.StoragePool';
 const VOLUME = 'org.libvirt.StorageVol';
+const SNAPSHOT = 'org.libvirt.DomainSnapshot';
 
 /** VIR_DOMAIN_XML_INACTIVE: the persistent definition, not the running state. */
 export const XML_INACTIVE = 2;
@@ -132,6 +133,120 @@ export class LibvirtManager {
   async startDomain(path: string): Promise<void> {
     // Booting can take a while under TCG; libvirt answers once QEMU runs.
     await this.#call(path, DOMAIN, 'Create', 'u', [0], 120_000);
+  }
+
+  async rebootDomain(path: string): Promise<void> {
+    await this.#call(path, DOMAIN, 'Reboot', 'u', [0]);
+  }
+
+  async suspendDomain(path: string): Promise<void> {
+    await this.#call(path, DOMAIN, 'Suspend');
+  }
+
+  async domainStateReason(path: string): Promise<{ state: InstanceState; reason: number }> {
+    const [state] = await this.#call(path, DOMAIN, 'GetState', 'u', [0]);
+    const [value, reason] = (Array.isArray(state) ? state : []) as unknown[];
+    return {
+      state: typeof value === 'number' ? domainStateFromLibvirt(value) : 'unknown',
+      reason: typeof reason === 'number' ? reason : 0,
+    };
+  }
+
+  async domainPersistent(path: string): Promise<boolean> {
+    return (await this.#property(path, DOMAIN, 'Persistent')) === true;
+  }
+
+  /** VIR_DOMAIN_AFFECT_CONFIG, and VIR_DOMAIN_AFFECT_LIVE when the domain runs. */
+  async attachDevice(path: string, xml: string, live: boolean): Promise<void> {
+    await this.#call(path, DOMAIN, 'AttachDevice', 'su', [xml, live ? 3 : 2]);
+  }
+
+  async detachDevice(path: string, xml: string, live: boolean): Promise<void> {
+    await this.#call(path, DOMAIN, 'DetachDevice', 'su', [xml, live ? 3 : 2]);
+  }
+
+  /** a(ssa(isu)): interface name, MAC, and (type, address, prefix) for each address. */
+  async interfaceAddresses(path: string, source: number): Promise<unknown[]> {
+    const [ifaces] = await this.#call(path, DOMAIN, 'InterfaceAddresses', 'uu', [source, 0]);
+    return Array.isArray(ifaces) ? (ifaces as unknown[]) : [];
+  }
+
+  async listSnapshotPaths(path: string): Promise<string[]> {
+    const [paths] = await this.#call(path, DOMAIN, 'ListDomainSnapshots', 'u', [0]);
+    return Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string') : [];
+  }
+
+  async snapshotPath(domainPath: string, name: string): Promise<string | undefined> {
+    try {
+      const [path] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path: domainPath,
+        interface: DOMAIN,
+        member: 'SnapshotLookupByName',
+        signature: 'su',
+        body: [name, 0],
+      });
+      return typeof path === 'string' ? path : undefined;
+    } catch (err) {
+      if (
+        isNotFound(err) ||
+        (err instanceof DBusError &&
+          /snapshot/i.test(err.text) &&
+          /not found|no domain snapshot/i.test(err.text))
+      )
+        return undefined;
+      throw libvirtError(err);
+    }
+  }
+
+  async createSnapshot(domainPath: string, xml: string): Promise<string> {
+    // Internal snapshots of a running VM save its memory: that takes a while under TCG.
+    const [path] = await this.#call(domainPath, DOMAIN, 'SnapshotCreateXML', 'su', [xml, 0], 300_000);
+    if (typeof path !== 'string')
+      throw new NovaError('failed', 'libvirt-dbus did not return the new snapshot');
+    return path;
+  }
+
+  async snapshotXml(path: string): Promise<string> {
+    const [xml] = await this.#call(path, SNAPSHOT, 'GetXMLDesc', 'u', [0]);
+    return String(xml);
+  }
+
+  async snapshotIsCurrent(path: string): Promise<boolean> {
+    const [current] = await this.#call(path, SNAPSHOT, 'IsCurrent', 'u', [0]);
+    return current === true;
+  }
+
+  async revertSnapshot(path: string): Promise<void> {
+    await this.#call(path, SNAPSHOT, 'Revert', 'u', [0], 300_000);
+  }
+
+  async deleteSnapshot(path: string): Promise<void> {
+    await this.#call(path, SNAPSHOT, 'Delete', 'u', [0], 300_000);
+  }
+
+  /** a(sxisssuss): interface, expiry, type, MAC, IAID, address, prefix, host name, client id. */
+  async networkLeases(path: string): Promise<unknown[]> {
+    const [leases] = await this.#call(path, NETWORK, 'GetDHCPLeases', 'su', ['', 0]);
+    return Array.isArray(leases) ? (leases as unknown[]) : [];
+  }
+
+  async cloneVolume(poolPath: string, xml: string, sourceKey: string): Promise<string> {
+    const [path] = await this.#call(
+      poolPath,
+      POOL,
+      'StorageVolCreateXMLFrom',
+      'ssu',
+      [xml, sourceKey, 0],
+      600_000,
+    );
+    if (typeof path !== 'string')
+      throw new NovaError('failed', 'libvirt-dbus did not return the copied volume');
+    return path;
+  }
+
+  async volumeKey(path: string): Promise<string> {
+    return String(await this.#property(path, VOLUME, 'Key'));
   }
 
   async resumeDomain(path: string): Promise<void> {

@@ -38,7 +38,7 @@ export function buildNetworkXml(spec: NetworkSpec): string {
     network: {
       name: spec.name,
       metadata,
-      forward: spec.mode === 'nat' ? { '@mode': 'nat' } : undefined,
+      forward: spec.mode === 'nat' || spec.mode === 'route' ? { '@mode': spec.mode } : undefined,
       bridge: { '@name': spec.bridge, '@stp': 'on', '@delay': '0' },
       dns: spec.dns ? undefined : { '@enable': 'no' },
       ip: spec.ipv4 === undefined ? undefined : ipElement(spec.ipv4),

@@ -297,12 +297,12 @@ export const Network = describe(
         'nat: private subnet with DHCP and masquerading; internal: isolated; external: bridged to an uplink.',
       ),
     interfaces: z
-      .array(z.string().regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'not an interface name'))
+      .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/, 'not an interface name'))
       .default([])
       .describe('Host interfaces (the uplink of an external network).'),
     uplink: z
       .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,15}$/, 'not an interface name')
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,14}$/, 'not an interface name')
       .optional()
       .describe('The uplink of an external network.'),
     driver: z.string().optional().describe('Original Nova: network driver, such as "quic".'),

@@ -1,0 +1,312 @@
+// The helper's signals: libvirt's domain and network events, host link changes and libvirt's own
+// coming and going, sent to the clients that subscribed (unicast), so that no client polls for state.
+import { watch } from 'node:fs';
+
+import {
+  type DomainChanged,
+  HELPER_INTERFACE,
+  HELPER_OBJECT_PATH,
+  type HelperSignalName,
+  type HelperSignalPayload,
+  helperSignals,
+  type InstanceState,
+  type NetworkChanged,
+} from '@nova/core';
+import {
+  type BoundedCaller,
+  domainStateFromLibvirt,
+  LIBVIRT_BUS_NAME,
+  type LibvirtDbusClient,
+  unwrapVariant,
+} from '@nova/core/node';
+import { type Message as DBusMessage, Message, type MessageBus, MessageType } from 'dbus-next';
+
+import type { HelperImplementation } from './dispatcher.js';
+
+const DOMAIN_EVENTS: DomainChanged['event'][] = [
+  'defined',
+  'undefined',
+  'started',
+  'suspended',
+  'resumed',
+  'stopped',
+  'shutdown',
+  'pmsuspended',
+  'crashed',
+];
+const NETWORK_EVENTS: NetworkChanged['event'][] = ['defined', 'undefined', 'started', 'stopped'];
+/** How often libvirt's health is checked while someone listens; a socket watch catches most changes first. */
+const HEALTH_INTERVAL_MS = 3000;
+
+/** A domain's UUID from its libvirt-dbus object path (/org/libvirt/QEMU/domain/_<uuid with _>). */
+export function uuidFromPath(path: string): string | undefined {
+  const match = /\/domain\/_([0-9a-f]{8})_([0-9a-f]{4})_([0-9a-f]{4})_([0-9a-f]{4})_([0-9a-f]{12})$/.exec(
+    path,
+  );
+  return match === null ? undefined : match.slice(1).join('-');
+}
+
+export interface EventSources {
+  /** Starts watching host links; returns how to stop. */
+  watchHostLinks?: (onChange: (event: HelperSignalPayload<'HostLinkChanged'>) => void) => { stop(): void };
+}
+
+export class EventHub {
+  readonly #subscribers = new Set<string>();
+  readonly #names = new Map<string, { name: string; uuid: string | undefined }>();
+  /** Network names by object path: a transient network cannot say its name once it is gone. */
+  readonly #networkNames = new Map<string, string>();
+  #started = false;
+  #stops: (() => void)[] = [];
+  #libvirtUp: boolean | undefined;
+  #checking = false;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly caller: BoundedCaller,
+    private readonly libvirt: LibvirtDbusClient,
+    private readonly sources: EventSources,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  methods(): Pick<HelperImplementation, 'Subscribe' | 'Unsubscribe'> {
+    return {
+      Subscribe: async (_input, call) => {
+        this.#subscribers.add(call.sender);
+        await this.#start();
+        return { subscribers: this.#subscribers.size };
+      },
+      Unsubscribe: (_input, call) => {
+        this.#subscribers.delete(call.sender);
+        return Promise.resolve({});
+      },
+    };
+  }
+
+  /** Sends a signal to every subscriber; the payload is checked against the contract first. */
+  emit<S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>): void {
+    const checked = helperSignals[signal].safeParse(payload);
+    if (!checked.success) {
+      this.log(`not sending a malformed ${signal}: ${checked.error.message}`);
+      return;
+    }
+    const json = JSON.stringify(checked.data);
+    for (const destination of this.#subscribers) {
+      this.bus.send(
+        new Message({
+          type: MessageType.SIGNAL,
+          path: HELPER_OBJECT_PATH,
+          interface: HELPER_INTERFACE,
+          member: signal,
+          signature: 's',
+          body: [json],
+          destination,
+        }),
+      );
+    }
+  }
+
+  async #addMatch(rule: string): Promise<void> {
+    await this.caller.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'AddMatch',
+      signature: 's',
+      body: [rule],
+    });
+  }
+
+  async #start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.bus.on('message', this.#onMessage);
+    await this.#addMatch(
+      "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",
+    );
+    await this.#addMatch(`type='signal',sender='${LIBVIRT_BUS_NAME}',interface='org.libvirt.Connect'`);
+    await this.#refreshNames().catch(() => undefined);
+    this.#libvirtUp = (await this.libvirt.check()).status === 'ok';
+    const timer = setInterval(() => void this.#checkLibvirt(), HEALTH_INTERVAL_MS);
+    timer.unref();
+    this.#stops.push(() => {
+      clearInterval(timer);
+    });
+    try {
+      // libvirtd removes and recreates its socket when it stops and starts: check at once.
+      const watcher = watch('/run/libvirt', () => void this.#checkLibvirt());
+      watcher.on('error', () => undefined);
+      this.#stops.push(() => {
+        watcher.close();
+      });
+    } catch {
+      // no /run/libvirt yet: the timer covers it
+    }
+    const links = this.sources.watchHostLinks?.((event) => {
+      this.emit('HostLinkChanged', event);
+    });
+    if (links !== undefined)
+      this.#stops.push(() => {
+        links.stop();
+      });
+  }
+
+  stop(): void {
+    for (const stop of this.#stops) stop();
+    this.#stops = [];
+    this.bus.removeListener('message', this.#onMessage);
+    this.#started = false;
+  }
+
+  async #refreshNames(): Promise<void> {
+    const [networkPaths] = await this.caller.call({
+      destination: LIBVIRT_BUS_NAME,
+      path: '/org/libvirt/QEMU',
+      interface: 'org.libvirt.Connect',
+      member: 'ListNetworks',
+      signature: 'u',
+      body: [0],
+    });
+    for (const path of Array.isArray(networkPaths) ? networkPaths : []) {
+      if (typeof path !== 'string' || this.#networkNames.has(path)) continue;
+      const [value] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.freedesktop.DBus.Properties',
+        member: 'Get',
+        signature: 'ss',
+        body: ['org.libvirt.Network', 'Name'],
+      });
+      const name = unwrapVariant(value);
+      if (typeof name === 'string') this.#networkNames.set(path, name);
+    }
+    for (const path of await this.libvirt.domainPaths()) {
+      if (this.#names.has(path)) continue;
+      const name = await this.#domainName(path);
+      if (name !== undefined) this.#names.set(path, { name, uuid: uuidFromPath(path) });
+    }
+  }
+
+  async #domainName(path: string): Promise<string | undefined> {
+    try {
+      const [value] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.freedesktop.DBus.Properties',
+        member: 'Get',
+        signature: 'ss',
+        body: ['org.libvirt.Domain', 'Name'],
+      });
+      const name = unwrapVariant(value);
+      return typeof name === 'string' ? name : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #domainState(path: string): Promise<InstanceState> {
+    try {
+      const [state] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.libvirt.Domain',
+        member: 'GetState',
+        signature: 'u',
+        body: [0],
+      });
+      const value: unknown = Array.isArray(state) ? state[0] : undefined;
+      return typeof value === 'number' ? domainStateFromLibvirt(value) : 'unknown';
+    } catch {
+      return 'stopped';
+    }
+  }
+
+  async #checkLibvirt(): Promise<void> {
+    if (this.#checking || this.#subscribers.size === 0) return;
+    this.#checking = true;
+    try {
+      const check = await this.libvirt.check();
+      const up = check.status === 'ok';
+      if (up === this.#libvirtUp) return;
+      this.#libvirtUp = up;
+      if (!up) {
+        this.log(`libvirt went away: ${check.detail}`);
+        this.emit('BackendChanged', { backend: 'libvirt', status: 'unavailable', detail: check.detail });
+        return;
+      }
+      this.log('libvirt is back');
+      this.#names.clear();
+      await this.#refreshNames().catch(() => undefined);
+      // Fresh state with the news, so that clients need not ask.
+      const domains = await this.libvirt.listDomains().catch(() => undefined);
+      this.emit('BackendChanged', {
+        backend: 'libvirt',
+        status: 'available',
+        detail: check.detail,
+        ...(domains === undefined ? {} : { domains }),
+      });
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  readonly #onMessage = (message: DBusMessage): void => {
+    if (message.type !== MessageType.SIGNAL) return;
+    const header = message as unknown as { interface?: string; member?: string; body: unknown[] };
+    if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
+      const [name, , newOwner] = header.body;
+      if (typeof name === 'string' && name.startsWith(':') && newOwner === '') this.#subscribers.delete(name);
+      return;
+    }
+    if (header.interface !== 'org.libvirt.Connect') return;
+    const [path, event] = header.body;
+    if (typeof path !== 'string' || typeof event !== 'number') return;
+    if (header.member === 'DomainEvent') void this.#onDomainEvent(path, event);
+    else if (header.member === 'NetworkEvent') void this.#onNetworkEvent(path, event);
+  };
+
+  async #onDomainEvent(path: string, code: number): Promise<void> {
+    const event = DOMAIN_EVENTS[code] ?? 'unknown';
+    let known = this.#names.get(path);
+    if (known === undefined) {
+      const name = await this.#domainName(path);
+      if (name === undefined) return;
+      known = { name, uuid: uuidFromPath(path) };
+      this.#names.set(path, known);
+    }
+    const state = event === 'undefined' ? 'stopped' : await this.#domainState(path);
+    if (event === 'undefined') this.#names.delete(path);
+    this.emit('DomainChanged', {
+      name: known.name,
+      ...(known.uuid === undefined ? {} : { uuid: known.uuid }),
+      event,
+      state,
+    });
+  }
+
+  async #onNetworkEvent(path: string, code: number): Promise<void> {
+    let name = this.#networkNames.get(path);
+    try {
+      const [value] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: 'org.freedesktop.DBus.Properties',
+        member: 'Get',
+        signature: 'ss',
+        body: ['org.libvirt.Network', 'Name'],
+      });
+      const current = unwrapVariant(value);
+      if (typeof current === 'string') {
+        name = current;
+        this.#networkNames.set(path, current);
+      }
+    } catch {
+      // gone already: the name seen before stands
+    }
+    if (name !== undefined) this.emit('NetworkChanged', { name, event: NETWORK_EVENTS[code] ?? 'unknown' });
+  }
+}

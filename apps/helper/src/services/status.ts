@@ -1,0 +1,37 @@
+import { NOVA_VERSION, NovaError } from '@nova/core';
+import { listEngineContainers, parseEngineAddress, ROOT_ENGINE_SOCKETS } from '@nova/core/node';
+
+import type { HelperImplementation } from '../dispatcher.js';
+import type { HelperContext } from './context.js';
+
+export function statusMethods(
+  ctx: HelperContext,
+): Pick<HelperImplementation, 'GetStatus' | 'ListContainers'> {
+  const { libvirt, kvm } = ctx;
+  return {
+    GetStatus: async () => {
+      const libvirtCheck = await libvirt.check();
+      const failure = await kvm.failure();
+      const kvmCheck =
+        libvirtCheck.status !== 'ok'
+          ? { status: 'unavailable' as const, detail: 'unknown: libvirt is unreachable' }
+          : failure !== undefined
+            ? {
+                status: 'absent' as const,
+                detail: `KVM failed to run a VM here (${failure}); VMs run under TCG. Delete ${kvm.file} to try KVM again.`,
+              }
+            : await libvirt.checkKvm();
+      return { helperVersion: NOVA_VERSION, libvirt: libvirtCheck, kvm: kvmCheck };
+    },
+
+    ListContainers: async ({ engine }) => {
+      const endpoint = parseEngineAddress(engine, `unix://${ROOT_ENGINE_SOCKETS[engine]}`);
+      try {
+        return { endpoint: endpoint.label, containers: await listEngineContainers(endpoint) };
+      } catch (err) {
+        if (err instanceof NovaError) throw err;
+        throw new NovaError('failed', err instanceof Error ? err.message : String(err));
+      }
+    },
+  };
+}

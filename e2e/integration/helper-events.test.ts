@@ -1,0 +1,153 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { HelperSignalName, HelperSignalPayload } from '@nova/core';
+import { HelperClient } from '@nova/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  defineDomain,
+  mustRun,
+  removeDomain,
+  requireLab,
+  run,
+  startLibvirtd,
+  stopLibvirtd,
+  tinyGuestXml,
+  uniqueName,
+  virsh,
+} from '../support/lab.js';
+
+// Clients never poll: changes made behind Nova's back arrive as the helper's signals.
+type Received = { [S in HelperSignalName]: { signal: S; payload: HelperSignalPayload<S> } }[HelperSignalName];
+
+const vm = uniqueName('events');
+const id = vm.slice(-6);
+const veth = `nvev${id}`;
+const peer = `nvep${id}`;
+
+describe('signals from the helper', () => {
+  let client: HelperClient;
+  let unsubscribe: () => Promise<void>;
+  const received: Received[] = [];
+
+  async function next(match: (event: Received) => boolean, timeoutMs = 30_000): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = received.findIndex(match);
+      const [found] = index === -1 ? [] : received.splice(index, 1);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline)
+        throw new Error(
+          `no such signal within ${timeoutMs} ms; got ${JSON.stringify(received).slice(0, 2000)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const helperPid = async (): Promise<string> =>
+    /uint32 (\d+)/.exec(
+      await mustRun('dbus-send', [
+        '--system',
+        '--print-reply',
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.GetConnectionUnixProcessID',
+        'string:dev.nova.Helper1',
+      ]),
+    )?.[1] ?? '';
+
+  beforeAll(async () => {
+    requireLab();
+    await defineDomain(tinyGuestXml(vm));
+    await virsh('start', vm);
+    await mustRun('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', peer]);
+    client = await HelperClient.connect();
+    unsubscribe = await client.subscribe((signal, payload) => {
+      received.push({ signal, payload } as Received);
+    });
+  });
+
+  afterAll(async () => {
+    await unsubscribe();
+    client.close();
+    await startLibvirtd();
+    await removeDomain(vm);
+    await run('ip', ['link', 'del', veth]);
+  });
+
+  it('tells when a VM is suspended and resumed with virsh', async () => {
+    await virsh('suspend', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'suspended',
+      ),
+    ).toMatchObject({ payload: { state: 'paused' } });
+    await virsh('resume', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'resumed',
+      ),
+    ).toMatchObject({ payload: { state: 'running' } });
+  });
+
+  it('tells when a VM is forced off', async () => {
+    await virsh('destroy', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'stopped',
+      ),
+    ).toMatchObject({ payload: { state: 'stopped' } });
+  });
+
+  it('tells when a libvirt network stops and starts', async () => {
+    const name = uniqueName('evnet').slice(0, 20);
+    const file = join(mkdtempSync(join(tmpdir(), 'nova-net-')), 'net.xml');
+    writeFileSync(file, `<network><name>${name}</name><bridge name='nvb${id}'/></network>`);
+    await virsh('net-create', file);
+    expect(
+      await next(
+        (e) => e.signal === 'NetworkChanged' && e.payload.name === name && e.payload.event === 'started',
+      ),
+    ).toBeDefined();
+    await virsh('net-destroy', name);
+    expect(await next((e) => e.signal === 'NetworkChanged' && e.payload.event === 'stopped')).toBeDefined();
+  });
+
+  it('tells when a host link comes up and goes down (ip link set …)', async () => {
+    await mustRun('ip', ['link', 'set', peer, 'up']);
+    await mustRun('ip', ['link', 'set', veth, 'up']);
+    expect(
+      await next(
+        (e) => e.signal === 'HostLinkChanged' && e.payload.name === veth && e.payload.state === 'UP',
+      ),
+    ).toBeDefined();
+    await mustRun('ip', ['link', 'set', veth, 'down']);
+    expect(
+      await next(
+        (e) => e.signal === 'HostLinkChanged' && e.payload.name === veth && e.payload.state === 'DOWN',
+      ),
+    ).toBeDefined();
+  });
+
+  it('says libvirt is unavailable when libvirtd stops, and gives fresh state when it is back, without restarting', async () => {
+    const before = await helperPid();
+    received.length = 0;
+    await stopLibvirtd();
+    expect(
+      await next((e) => e.signal === 'BackendChanged' && e.payload.status === 'unavailable'),
+    ).toMatchObject({ payload: { backend: 'libvirt' } });
+    await startLibvirtd();
+    const back = await next((e) => e.signal === 'BackendChanged' && e.payload.status === 'available');
+    expect(back.signal === 'BackendChanged' && back.payload.domains?.some((d) => d.name === vm)).toBe(true);
+    expect(await helperPid()).toBe(before);
+    // And the events flow again after the restart.
+    await virsh('start', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'started',
+      ),
+    ).toBeDefined();
+  });
+});
