@@ -28,6 +28,11 @@ describe('the helper on the system bus', () => {
       expect(result.stdout).toContain(`<method name="${method}">`);
   });
 
+  it('says its version (nova-helper --version)', async () => {
+    const result = await run('/usr/local/libexec/nova/nova-helper', ['--version']);
+    expect(result.stdout.trim()).toBe(`nova-helper ${NOVA_VERSION}`);
+  });
+
   it('answers Peer.Ping', async () => {
     expect((await callHelper('org.freedesktop.DBus.Peer.Ping', undefined, DENIED_USER)).code).toBe(0);
   });

@@ -131,6 +131,24 @@ describe('signals from the helper', () => {
     ).toBeDefined();
   });
 
+  it('goes on delivering events after libvirt-dbus itself is killed', async () => {
+    await run('pkill', ['-x', 'libvirt-dbus']);
+    // The helper's health check brings libvirt-dbus back (bus activation) within seconds.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await virsh('start', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'started',
+      ),
+    ).toBeDefined();
+    await virsh('destroy', vm);
+    expect(
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'stopped',
+      ),
+    ).toBeDefined();
+  });
+
   it('says libvirt is unavailable when libvirtd stops, and gives fresh state when it is back, without restarting', async () => {
     const before = await helperPid();
     received.length = 0;

@@ -142,6 +142,28 @@ describe('nova storage volume', () => {
     expect(run.stdout).toBe('Disk image nova-disks/data.qcow2 is 20 GiB now.');
   });
 
+  it('upload sends the absolute path of the file, and the format to insist on', async () => {
+    const run = await nova(
+      ['storage', 'volume', 'upload', 'nova-disks', 'base.qcow2', 'images/base.qcow2', '--format', 'qcow2'],
+      {
+        UploadVolume: { path: '/var/lib/nova/disks/base.qcow2', format: 'qcow2', sizeBytes: 196_616 },
+      },
+    );
+    expect(run.calls).toEqual([
+      {
+        method: 'UploadVolume',
+        input: {
+          project: 'default',
+          pool: 'nova-disks',
+          name: 'base.qcow2',
+          source: `${process.cwd()}/images/base.qcow2`,
+          format: 'qcow2',
+        },
+      },
+    ]);
+    expect(run.stdout).toMatch(/^Copied .*images\/base\.qcow2 into nova-disks\/base\.qcow2 \(qcow2, /);
+  });
+
   it('delete asks first, and refuses without --yes when there is no terminal', async () => {
     const refused = await nova(['storage', 'volume', 'delete', 'nova-disks', 'data.qcow2']);
     expect(refused.code).toBe(2);

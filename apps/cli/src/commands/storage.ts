@@ -1,4 +1,6 @@
 // `nova storage …`: libvirt storage pools and the disk images in them.
+import { resolve as resolvePath } from 'node:path';
+
 import { NovaError, type StoragePoolSummary } from '@nova/core';
 import { type Command, Option } from 'commander';
 
@@ -140,6 +142,47 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
           options,
           result,
           `Created disk image ${poolName}/${name} (${options.format}, ${humanBytes(capacityBytes)}) for project "${project}": ${result.path}`,
+        );
+      }),
+  );
+
+  addJsonOption(
+    volume
+      .command('upload')
+      .description(
+        'copy a file into a storage pool as a new disk image (the file is read with your own rights)',
+      )
+      .argument('<pool>', 'the storage pool')
+      .argument('<name>', 'the disk image’s name (its file name in the pool)')
+      .argument('<file>', 'the file to copy: a qcow2 or raw image, or an ISO')
+      .addOption(
+        new Option('--format <format>', 'refuse the file unless it is this').choices(['qcow2', 'raw', 'iso']),
+      )
+      .option('--project <project>', 'the Nova project that owns it', DEFAULT_PROJECT),
+  ).action(
+    (
+      poolName: string,
+      name: string,
+      file: string,
+      options: JsonOption & { format?: 'qcow2' | 'raw' | 'iso'; project: string },
+    ) =>
+      reporting(ctx, options, async () => {
+        checkName(poolName, 'storage pool name');
+        checkVolumeName(name);
+        const project = checkName(options.project, 'project name');
+        const source = resolvePath(file);
+        const result = await callHelper(ctx, 'UploadVolume', {
+          project,
+          pool: poolName,
+          name,
+          source,
+          ...(options.format === undefined ? {} : { format: options.format }),
+        });
+        done(
+          ctx,
+          options,
+          result,
+          `Copied ${source} into ${poolName}/${name} (${result.format}, ${humanBytes(result.sizeBytes)}): ${result.path}`,
         );
       }),
   );
