@@ -58,6 +58,19 @@ describe('a NAT bridge and a VM on it, by a user polkit grants', () => {
       },
       takeUplink: false,
     });
+    // A VM may use only files inside a storage pool: the tiny guest's folder must be one.
+    const { pools } = await callAsGranted('ListStorage', {});
+    if (!pools.some((pool) => pool.path === GUEST_DIR)) {
+      await callAsGranted('DefinePool', {
+        spec: {
+          name: 'nova-lab-guest',
+          ownership: ownership('nova-lab-guest'),
+          path: GUEST_DIR,
+          shared: true,
+          createFolder: false,
+        },
+      });
+    }
     const bridges = await callAsGranted('ListHostBridges', {});
     expect(bridges.bridges.find((b) => b.name === bridge)).toMatchObject({ origin: 'nova', project });
 

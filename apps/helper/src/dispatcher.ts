@@ -1,10 +1,10 @@
 import {
   describeZodError,
   HELPER_MAX_REQUEST_BYTES,
-  type HelperInput,
   type HelperMethodName,
   helperMethods,
   type HelperOutput,
+  type HelperParsedInput,
   isChangingMethod,
   isHelperMethodName,
   NOVA_VERSION,
@@ -23,7 +23,7 @@ export interface CallContext {
 }
 
 export type HelperImplementation = {
-  [M in HelperMethodName]: (input: HelperInput<M>, call: CallContext) => Promise<HelperOutput<M>>;
+  [M in HelperMethodName]: (input: HelperParsedInput<M>, call: CallContext) => Promise<HelperOutput<M>>;
 };
 
 export interface DispatchRequest {

@@ -17,7 +17,8 @@ const context: ResolveContext = {
   kvm: { usable: false, reason: 'no /dev/kvm' },
   libvirtNetworks: ['default'],
   hostBridges: ['virbr0'],
-  poolsByPath: new Map(),
+  // The tiny guest's folder is a storage pool already, as a VM's files must be.
+  poolsByPath: new Map([['/var/lib/nova-lab/guest', 'guest']]),
   defaultEngine: 'docker',
 };
 

@@ -8,7 +8,7 @@ import {
   NovaError,
 } from '@nova/core';
 
-import type { CallContext, HelperImplementation } from '../dispatcher.js';
+import type { CallContext } from '../dispatcher.js';
 import type { OriginRegistry } from '../origins.js';
 import {
   attachHostInterface,
@@ -77,8 +77,7 @@ export function hostMethods(ctx: HostContext): HostMethods {
     run: ctx.run ?? ip,
     exec: ctx.exec ?? exec,
   };
-  // `satisfies` keeps these in step with the dispatcher's HelperImplementation.
-  return {
+  const methods: HostMethods = {
     ListHostInterfaces: async (input) => {
       checked('ListHostInterfaces', input);
       return { interfaces: await listHostInterfaces(deps) };
@@ -116,5 +115,7 @@ export function hostMethods(ctx: HostContext): HostMethods {
       await serialized(() => setBridgeStp(deps, bridge, enabled, force));
       return {};
     },
-  } satisfies Pick<HelperImplementation, HostMethodName>;
+  };
+  // Takes any input the contract allows, so it also serves the dispatcher (service.ts checks that).
+  return methods;
 }

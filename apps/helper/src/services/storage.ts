@@ -1,9 +1,19 @@
+import { stat } from 'node:fs/promises';
+
 import { NovaError, type StoragePoolSummary } from '@nova/core';
 import { buildPoolXml, buildVolumeXml, mapBounded, parsePoolXml, parseVolumeFormat } from '@nova/core/node';
 
 import type { HelperImplementation } from '../dispatcher.js';
 import { conflict, type HelperContext, poolPath } from './context.js';
 import { uploadIntoFolder } from './upload.js';
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 type StorageMethods = Pick<
   HelperImplementation,
@@ -114,7 +124,14 @@ export function storageMethods(ctx: HelperContext): StorageMethods {
       }
       const path = await manager.definePool(buildPoolXml(spec));
       try {
-        await manager.buildPool(path);
+        if (spec.createFolder) await manager.buildPool(path);
+        else if (!(await isFolder(spec.path))) {
+          throw new NovaError(
+            'not-found',
+            `folder ${spec.path} does not exist`,
+            'Check the paths of the images and kernels the NovaFile names.',
+          );
+        }
         await manager.startPool(path);
         await manager.setPoolAutostart(path, true);
       } catch (err) {

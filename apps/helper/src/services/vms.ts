@@ -1,11 +1,15 @@
+import { realpath } from 'node:fs/promises';
+
 import {
   cloudInitSeedPath,
   type DomainInterfaceAddresses,
   type DomainSpec,
   type InstanceState,
+  isUnder,
   NovaError,
   type OwnedDomain,
   type SnapshotSummary,
+  SYSTEM_FILE_ROOTS,
 } from '@nova/core';
 import {
   buildDomainXml,
@@ -16,6 +20,7 @@ import {
   KVM_FAILED,
   mapBounded,
   parseDomainConfig,
+  parsePoolXml,
   XML_INACTIVE,
 } from '@nova/core/node';
 import { XMLParser } from 'fast-xml-parser';
@@ -150,6 +155,48 @@ export function vmMethods(ctx: HelperContext): VmMethods {
     return state;
   }
 
+  /** Every file a VM would use must be in a storage pool's folder (or firmware and host kernels). */
+  async function checkFiles(spec: DomainSpec): Promise<void> {
+    const seed = cloudInitSeedPath(spec.name);
+    const files = [
+      ...spec.disks.flatMap((disk) =>
+        disk.source.type === 'file' && disk.source.path !== seed ? [disk.source.path] : [],
+      ),
+      spec.kernel?.path,
+      spec.kernel?.initrd,
+      spec.firmware.loader,
+      spec.firmware.nvramTemplate,
+      ...spec.hostdevs.map((hostdev) => hostdev.romFile),
+    ].filter((file): file is string => file !== undefined);
+    if (files.length === 0) return;
+    const folders = await mapBounded(
+      await manager.listPoolPaths(),
+      8,
+      async (pool) => parsePoolXml(await manager.poolXml(pool)).path,
+    );
+    const roots = await Promise.all(
+      [...folders.filter((folder): folder is string => folder !== undefined), ...SYSTEM_FILE_ROOTS].map(
+        (root) => realpath(root).catch(() => root),
+      ),
+    );
+    for (const file of files) {
+      let real: string;
+      try {
+        real = await realpath(file);
+      } catch {
+        throw new NovaError('not-found', `${file}, which VM "${spec.name}" uses, does not exist`);
+      }
+      // The real path counts: a link in a pool folder must not lead a VM to a host file.
+      if (!roots.some((root) => isUnder(real, root))) {
+        throw new NovaError(
+          'invalid-input',
+          `${file} is not inside a storage pool’s folder, so VM "${spec.name}" may not use it`,
+          'Put it in a storage pool (nova storage pool list), or declare a pool for its folder.',
+        );
+      }
+    }
+  }
+
   async function snapshotTarget(path: string, vm: string, snapshot: string): Promise<string> {
     const found = await manager.snapshotPath(path, snapshot);
     if (found === undefined)
@@ -227,7 +274,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       };
     },
 
-    GetDomainXml: async ({ name, inactive = false }) => {
+    GetDomainXml: async ({ name, inactive }) => {
       const path = await manager.domainPath(name);
       if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
       return { xml: await manager.domainXml(path, inactive ? XML_INACTIVE : 0) };
@@ -238,7 +285,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       return { stats: names === undefined ? stats : stats.filter((entry) => names.includes(entry.name)) };
     },
 
-    GetDomainAddresses: async ({ name, source = 'lease' }) => {
+    GetDomainAddresses: async ({ name, source }) => {
       const path = await manager.domainPath(name);
       if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
       let raw: unknown[];
@@ -299,6 +346,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
         await domainTarget(ctx, { name: spec.name, project });
         definition = { ...spec, uuid: await manager.domainUuid(existing) };
       }
+      await checkFiles(spec);
       const seed = cloudInitSeedPath(spec.name);
       const attachesSeed = spec.disks.some(
         (disk) => disk.source.type === 'file' && disk.source.path === seed,
@@ -344,7 +392,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       return { state: await manager.domainState(path) };
     },
 
-    StopDomain: async ({ mode, timeoutSeconds = 60, forceAfterTimeout = true, ...target }) => {
+    StopDomain: async ({ mode, timeoutSeconds, forceAfterTimeout, ...target }) => {
       const { path } = await domainTarget(ctx, target);
       const off = (state: string) => state === 'stopped' || state === 'crashed';
       if (off(await manager.domainState(path))) return { state: 'stopped', forced: false };

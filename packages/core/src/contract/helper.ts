@@ -492,6 +492,8 @@ export const helperMethods = {
 export type HelperMethods = typeof helperMethods;
 export type HelperMethodName = keyof HelperMethods;
 export type HelperInput<M extends HelperMethodName> = z.input<HelperMethods[M]['input']>;
+/** A request as the helper sees it once checked: defaults filled in. */
+export type HelperParsedInput<M extends HelperMethodName> = z.output<HelperMethods[M]['input']>;
 export type HelperOutput<M extends HelperMethodName> = z.output<HelperMethods[M]['output']>;
 
 export function isHelperMethodName(name: string): name is HelperMethodName {

@@ -128,6 +128,24 @@ export const DomainSpec = z.strictObject({
 });
 export type DomainSpec = z.infer<typeof DomainSpec>;
 
+/**
+ * System folders whose files a VM may use without a storage pool: firmware and the host's kernels.
+ * Every other file a VM uses must be inside a storage pool's folder.
+ */
+export const SYSTEM_FILE_ROOTS = [
+  '/usr/share/OVMF',
+  '/usr/share/AAVMF',
+  '/usr/share/edk2',
+  '/usr/share/qemu',
+  '/usr/share/seabios',
+  '/usr/share/misc',
+  '/boot',
+] as const;
+
+export function isUnder(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
 /** Where the helper writes cloud-init seeds: one ISO per VM, named after it. */
 export const CLOUD_INIT_DIR = '/var/lib/nova/cloud-init';
 export const cloudInitSeedPath = (vm: string) => `${CLOUD_INIT_DIR}/${vm}.iso`;
@@ -156,6 +174,8 @@ export const PoolSpec = z.strictObject({
   path: AbsolutePath,
   /** A pool Nova made for a disk folder the file names without declaring a pool: every project may use it, none prunes it. */
   shared: z.boolean(),
+  /** Create the folder if it is missing; false for a folder that must hold files already (images, kernels). */
+  createFolder: z.boolean().default(true),
 });
 export type PoolSpec = z.infer<typeof PoolSpec>;
 

@@ -1,9 +1,10 @@
 // From a NovaFile's model to the resources it asks for: networks, pools, volumes, domains, containers
 // and engine networks, each as the spec Nova would create. Pure: what it needs of the host is passed in.
 import { createHash } from 'node:crypto';
-import { basename, isAbsolute, normalize, resolve as resolvePath } from 'node:path';
+import { basename, dirname, isAbsolute, normalize, resolve as resolvePath } from 'node:path';
 
 import {
+  CLOUD_INIT_DIR,
   cloudInitSeedPath,
   type ContainerSpec,
   type DomainDiskSpec,
@@ -11,9 +12,11 @@ import {
   type DomainSpec,
   type EngineNetworkSpec,
   type HostBridgeSpec,
+  isUnder,
   type NetworkSpec,
   type Ownership,
   type PoolSpec,
+  SYSTEM_FILE_ROOTS,
   type VolumeSpec,
 } from '../contract/specs.js';
 import type { EngineName } from '../model/instance.js';
@@ -236,12 +239,18 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
     }
     const path = absolute(context.fileDir, pool.directory);
     pools.push({
-      spec: owned<PoolSpec>({ name, ownership: mark(name), path, shared: false }),
+      spec: owned<PoolSpec>({
+        name,
+        ownership: mark(name),
+        path,
+        shared: false,
+        createFolder: pool.auto_create,
+      }),
       implicit: false,
     });
     poolForDirectory.set(path, name);
   }
-  const poolFor = (directory: string): string => {
+  const poolFor = (directory: string, createFolder = true): string => {
     const existing = poolForDirectory.get(directory);
     if (existing !== undefined) return existing;
     const name =
@@ -249,11 +258,15 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
         ? DEFAULT_POOL_NAME
         : `nova-${basename(directory).slice(0, 40) || 'root'}-${shortHash(directory)}`;
     pools.push({
-      spec: owned<PoolSpec>({ name, ownership: mark(name), path: directory, shared: true }),
+      spec: owned<PoolSpec>({ name, ownership: mark(name), path: directory, shared: true, createFolder }),
       implicit: true,
     });
     poolForDirectory.set(directory, name);
     return name;
+  };
+  /** A file a VM uses must sit in a storage pool's folder (or a system folder of firmware and kernels). */
+  const fileInPool = (path: string): void => {
+    if (!SYSTEM_FILE_ROOTS.some((root) => isUnder(path, root))) poolFor(dirname(path), false);
   };
 
   // ── VMs ──
@@ -318,6 +331,19 @@ export function resolveDesiredState(model: NovaFileModel, context: ResolveContex
     });
     if (vm.memory < 16 * 1024 * 1024)
       issues.push({ path: ['vm', name, 'memory'], message: `VM "${name}" needs at least 16Mi of memory` });
+    for (const disk of spec.disks) {
+      if (disk.source.type === 'file' && !isUnder(disk.source.path, CLOUD_INIT_DIR))
+        fileInPool(disk.source.path);
+    }
+    for (const file of [
+      spec.kernel?.path,
+      spec.kernel?.initrd,
+      spec.firmware.loader,
+      spec.firmware.nvramTemplate,
+      ...spec.hostdevs.map((h) => h.romFile),
+    ]) {
+      if (file !== undefined) fileInPool(file);
+    }
     vms.push({
       spec,
       autostart: vm.autostart,
