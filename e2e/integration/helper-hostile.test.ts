@@ -10,7 +10,7 @@ import { DBusError, type MessageBus } from 'dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { HELPER_EXAMPLES } from '../support/helper-examples.js';
-import { requireLab } from '../support/lab.js';
+import { mustRun, requireLab, run } from '../support/lab.js';
 
 // Hostile input for every method, sent as root (so that polkit lets it through to the checks): each
 // must be refused as invalid input, and the helper must go on serving.
@@ -172,5 +172,34 @@ describe('hostile input', () => {
     }
     expect(await call('GetStatus', 's', ['{}'])).toBe('ok');
     expect(await helperPid()).toBe(pid);
+  });
+
+  it('refuses a VM whose disk or kernel is a host file outside every storage pool, also through a link in a pool', async () => {
+    const link = `/var/lib/nova/disks/nova-test-link-${process.pid}.img`;
+    await mustRun('ln', ['-sf', '/etc/shadow', link]);
+    try {
+      const define = (spec: object) =>
+        call('DefineDomain', 's', [
+          JSON.stringify({ spec: { ...(HELPER_EXAMPLES.DefineDomain.spec as object), ...spec } }),
+        ]);
+      const disk = (path: string) => ({
+        disks: [
+          {
+            source: { type: 'file', path },
+            format: 'raw',
+            bus: 'virtio',
+            target: 'vda',
+            readonly: true,
+            device: 'disk',
+          },
+        ],
+      });
+      expect(await define(disk('/etc/shadow'))).toBe('dev.nova.Helper1.Error.InvalidInput');
+      expect(await define(disk(link))).toBe('dev.nova.Helper1.Error.InvalidInput');
+      expect(await define({ kernel: { path: '/etc/shadow' } })).toBe('dev.nova.Helper1.Error.InvalidInput');
+      expect((await run('virsh', ['-c', 'qemu:///system', 'dominfo', 'example'])).code).not.toBe(0);
+    } finally {
+      await run('rm', ['-f', link]);
+    }
   });
 });
