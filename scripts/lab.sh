@@ -15,6 +15,12 @@
 #       Install apps/helper/dist/nova-helper.cjs (run `npm run build` first) and its
 #       D-Bus/polkit data files system-wide, reload the bus configuration and stop a
 #       running helper so the next call activates the new build.
+#   scripts/lab.sh engine stop|start|restart docker|podman [--kill]
+#       Stop or start one container engine alone: dockerd, or Podman's API
+#       service (e.g. for tests of Nova with an engine down). `start` waits
+#       until the engine answers. `stop --kill` sends SIGKILL, as a crash would:
+#       the engine's socket file stays behind (not with systemd, whose socket
+#       activation would start the engine again).
 #   scripts/lab.sh status [--runtime]
 #       One line per component; exit 0 when everything `up` [--runtime] sets up is in place.
 #   scripts/lab.sh down [--all]
@@ -213,6 +219,31 @@ stop_pids() {
     fi
   done
   sleep 0.2
+}
+
+# none_alive PID...: none of these processes is alive any more.
+none_alive() {
+  local p
+  for p in "$@"; do
+    if pid_alive "$p"; then return 1; fi
+  done
+  return 0
+}
+
+# kill_pids LABEL PID...: SIGKILL, as a crash would (the daemon cleans nothing up), and
+# wait up to 10 s for the processes to go.
+kill_pids() {
+  local label=$1
+  shift
+  local pids=() p
+  for p in "$@"; do pid_alive "$p" && pids+=("$p"); done
+  if [ "${#pids[@]}" -eq 0 ]; then
+    log "$label: not running"
+    return 0
+  fi
+  log "$label: killing (pid ${pids[*]}, SIGKILL)"
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  wait_until 10 none_alive "${pids[@]}" || die "$label: pid ${pids[*]} still alive 10 s after SIGKILL"
 }
 
 # start_bg NAME COMMAND...: start a daemon that survives us, output to $LOG_DIR/NAME.log.
@@ -500,6 +531,23 @@ start_dockerd() {
   log "dockerd: running"
 }
 
+# stop_dockerd [crash]: stop dockerd (its containers stop with it); `crash`: with SIGKILL.
+stop_dockerd() {
+  if have_systemd; then
+    log "dockerd: systemctl stop docker.socket docker.service"
+    systemctl stop docker.socket 2>/dev/null || true
+    systemctl stop docker.service 2>/dev/null || true
+    return 0
+  fi
+  local pids=()
+  mapfile -t pids < <(find_pids dockerd /run/docker.pid)
+  if [ "${1:-}" = crash ]; then
+    kill_pids dockerd ${pids[@]+"${pids[@]}"}
+  else
+    stop_pids dockerd 20 ${pids[@]+"${pids[@]}"}
+  fi
+}
+
 # ---------------------------------------------------------------------------
 # Podman
 
@@ -542,6 +590,8 @@ podman_service_pids() {
   return 0
 }
 
+# stop_podman_service [crash]: stop Podman's API service (its containers keep running);
+# `crash`: with SIGKILL, which leaves $PODMAN_SOCKET behind.
 stop_podman_service() {
   if have_systemd; then
     log "podman: systemctl stop podman.socket podman.service"
@@ -551,7 +601,11 @@ stop_podman_service() {
   fi
   local pids=()
   mapfile -t pids < <(podman_service_pids)
-  stop_pids "podman service" 10 ${pids[@]+"${pids[@]}"}
+  if [ "${1:-}" = crash ]; then
+    kill_pids "podman service" ${pids[@]+"${pids[@]}"}
+  else
+    stop_pids "podman service" 10 ${pids[@]+"${pids[@]}"}
+  fi
   rm -f "$PODMAN_PIDFILE"
 }
 
@@ -925,6 +979,45 @@ cmd_install_helper() {
   install_helper 1
 }
 
+cmd_engine() {
+  [ "$#" -ge 2 ] || die "engine: usage: scripts/lab.sh engine stop|start|restart docker|podman [--kill]"
+  local action=$1 engine=$2 how=graceful a
+  shift 2
+  for a in "$@"; do
+    case "$a" in
+    --kill) how=crash ;;
+    *) die "engine: unknown option '$a'" ;;
+    esac
+  done
+  case "$engine" in
+  docker | podman) ;;
+  *) die "engine: unknown engine '$engine' (docker or podman)" ;;
+  esac
+  case "$action" in
+  stop | start | restart) ;;
+  *) die "engine: unknown action '$action' (stop, start or restart)" ;;
+  esac
+  if [ "$how" = crash ]; then
+    [ "$action" = stop ] || die "engine: --kill goes with stop"
+    if have_systemd; then
+      die "engine: stop --kill needs a host without systemd (socket activation would start $engine again)"
+    fi
+  fi
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  if [ "$action" != start ]; then
+    case "$engine" in
+    docker) stop_dockerd "$how" ;;
+    podman) stop_podman_service "$how" ;;
+    esac
+  fi
+  if [ "$action" != stop ]; then
+    case "$engine" in
+    docker) start_dockerd ;;
+    podman) start_podman ;;
+    esac
+  fi
+}
+
 cmd_down() {
   local all=0 a
   for a in "$@"; do
@@ -1263,6 +1356,7 @@ main() {
   up) cmd_up "$@" ;;
   down) cmd_down "$@" ;;
   status) cmd_status "$@" ;;
+  engine) cmd_engine "$@" ;;
   install-helper) cmd_install_helper "$@" ;;
   selftest) cmd_selftest "$@" ;;
   *)

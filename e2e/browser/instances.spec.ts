@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import { type RunningBrowserMode, startBrowserMode } from '../support/browser-mode.js';
 import {
   defineDomain,
+  mustRun,
   readJson,
   removeContainer,
   removeDomain,
@@ -58,6 +59,33 @@ test('shows a change made behind its back after Refresh (virsh suspend)', async 
   } finally {
     await virsh('resume', vmName);
   }
+});
+
+test('shows a `docker stop` and `docker start` made behind its back, without Refresh', async ({ page }) => {
+  await page.goto(nova.url);
+  const row = page
+    .getByRole('table', { name: 'Instances' })
+    .getByRole('row', { name: new RegExp(containerName) });
+  await expect(row).toContainText('Running');
+  // No click on Refresh: the page follows the engines' events and the row changes on its own.
+  await mustRun('docker', ['stop', '-t', '0', containerName]);
+  // Events reach the backend within a second (e2e/integration/instance-events.test.ts measures it);
+  // here the whole path, backend → WebSocket → store → table, gets two.
+  await expect(row).toContainText('Stopped', { timeout: 2_000 });
+  await mustRun('docker', ['start', containerName]);
+  await expect(row).toContainText('Running', { timeout: 2_000 });
+});
+
+test('shows each engine, whether it answers, and that it is followed live', async ({ page }) => {
+  await page.goto(nova.url);
+  const engines = page.getByRole('list', { name: 'Engines' });
+  for (const name of ['libvirt', 'Docker', 'Podman']) {
+    const item = engines.getByRole('listitem').filter({ hasText: name });
+    await expect(item).toContainText('Reachable');
+    await expect(item).toContainText('Live');
+  }
+  // No Bolt on the lab: it shows as not running, with where Nova looked.
+  await expect(engines.getByRole('listitem').filter({ hasText: 'Bolt' })).toContainText('Not running');
 });
 
 test('refuses a request without the launch token', async ({ page, playwright }) => {

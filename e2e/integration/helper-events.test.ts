@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { HelperSignalName, HelperSignalPayload } from '@nova/core';
+import { HELPER_INTERFACE, HELPER_OBJECT_PATH } from '@nova/core';
 import { HelperClient } from '@nova/core/node';
+import { Message, MessageType } from 'dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -90,6 +92,54 @@ describe('signals from the helper', () => {
         (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.event === 'resumed',
       ),
     ).toMatchObject({ payload: { state: 'running' } });
+  });
+
+  it('ignores a signal that claims to be the helper’s but comes from another connection', async () => {
+    const forger = await HelperClient.connect();
+    // The bus does deliver it: this raw listener sees it arrive.
+    let delivered = false;
+    const raw = (message: { member?: string; body?: unknown[] }) => {
+      if (message.member === 'DomainChanged' && String(message.body?.[0]).includes('forged-vm'))
+        delivered = true;
+    };
+    client.bus.on('message', raw);
+    try {
+      const target = (client.bus as unknown as { name: string | null }).name;
+      if (target === null) throw new Error('the client has no unique bus name');
+      const forged = new Message({
+        type: MessageType.SIGNAL,
+        destination: target,
+        path: HELPER_OBJECT_PATH,
+        interface: HELPER_INTERFACE,
+        member: 'DomainChanged',
+        signature: 's',
+        body: [
+          JSON.stringify({
+            event: 'stopped',
+            name: 'forged-vm',
+            uuid: '00000000-0000-4000-8000-000000000000',
+            state: 'stopped',
+          }),
+        ],
+      });
+      forger.bus.send(forged);
+      // A real change after the forged one: once it arrives, the forged one would have too.
+      await virsh('suspend', vm);
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.state === 'paused',
+      );
+      expect(delivered).toBe(true);
+      expect(received.some((e) => e.signal === 'DomainChanged' && e.payload.name === 'forged-vm')).toBe(
+        false,
+      );
+      await virsh('resume', vm);
+      await next(
+        (e) => e.signal === 'DomainChanged' && e.payload.name === vm && e.payload.state === 'running',
+      );
+    } finally {
+      client.bus.removeListener('message', raw);
+      forger.close();
+    }
   });
 
   it('tells when a VM is forced off', async () => {

@@ -56,6 +56,11 @@ const IDENTIFIERS = new Set([
   'romFile',
   'instanceId',
   'hostname',
+  'container',
+  'containers',
+  'reference',
+  'source',
+  'target',
 ]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -124,6 +129,12 @@ describe('hostile input', () => {
       ['DeleteNetwork', { name: 'example', project: 'nova-test-examples' }],
       ['DeleteHostBridge', { name: 'nv-example', project: 'nova-test-examples' }],
       ['DeletePool', { name: 'example', project: 'nova-test-examples' }],
+      [
+        'RemoveContainer',
+        { engine: 'docker', container: 'example', project: 'nova-test-examples', force: true },
+      ],
+      ['RemoveEngineNetwork', { engine: 'docker', name: 'example', project: 'nova-test-examples' }],
+      ['RemoveEngineVolume', { engine: 'docker', name: 'example', project: 'nova-test-examples' }],
     ] as const) {
       await call(method, 's', [JSON.stringify(input)]);
     }

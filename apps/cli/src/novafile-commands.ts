@@ -180,7 +180,7 @@ export function registerNovaFileCommands(program: Command, ctx: CommandContext):
         allowed.add(step.uplink);
       }
       const started = Date.now();
-      const backend = await hostApplyBackend(services.novaFile);
+      const backend = hostApplyBackend(services.novaFile);
       const report = await applyPlan(plan, backend, (event) => {
         const line = describeEvent(event);
         if (line === undefined) return;

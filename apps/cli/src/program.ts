@@ -2,6 +2,8 @@ import { exitCodeFor, formatNovaFileError, NOVA_VERSION, toErrorData, worstSourc
 import { DEFAULT_NOVAFILE, loadNovaFile, type NovaServices } from '@nova/core/node';
 import { Command, CommanderError } from 'commander';
 
+import { registerContainerCommands } from './commands/container.js';
+import { registerImageCommands } from './commands/image.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerStorageCommands } from './commands/storage.js';
 import { registerVmCommands } from './commands/vm.js';
@@ -114,6 +116,8 @@ export async function runNova(
   registerVmCommands(program, context);
   registerNetworkCommands(program, context);
   registerStorageCommands(program, context);
+  registerContainerCommands(program, context);
+  registerImageCommands(program, context);
 
   program
     .command('version')

@@ -1,6 +1,7 @@
-// The helper's signals: libvirt's domain and network events, host link changes and libvirt's own
-// coming and going, sent to the clients that subscribed (unicast), so that no client polls for state.
-import { watch } from 'node:fs';
+// The helper's signals: libvirt's domain and network events, host link changes, the root-owned
+// container engines' events, and libvirt's and the engines' own coming and going, sent to the clients
+// that subscribed (unicast), so that no client polls for state.
+import { existsSync, watch } from 'node:fs';
 
 import {
   type DomainChanged,
@@ -11,10 +12,12 @@ import {
   helperSignals,
   type InstanceState,
   type NetworkChanged,
+  type RelayedEngine,
 } from '@nova/core';
 import {
   type BoundedCaller,
   domainStateFromLibvirt,
+  type EngineWatcher,
   LIBVIRT_BUS_NAME,
   type LibvirtDbusClient,
   unwrapVariant,
@@ -37,6 +40,10 @@ const DOMAIN_EVENTS: DomainChanged['event'][] = [
 const NETWORK_EVENTS: NetworkChanged['event'][] = ['defined', 'undefined', 'started', 'stopped'];
 /** How often libvirt's health is checked while someone listens; a socket watch catches most changes first. */
 const HEALTH_INTERVAL_MS = 3000;
+/** How often sockets of engines not followed yet are looked for (an engine installed or started later). */
+const ENGINE_POLL_MS = 3000;
+/** How long Subscribe waits for the engines' event streams to open, so that it misses nothing after. */
+const ENGINE_CONNECT_WAIT_MS = 3000;
 
 /** A domain's UUID from its libvirt-dbus object path (/org/libvirt/QEMU/domain/_<uuid with _>). */
 export function uuidFromPath(path: string): string | undefined {
@@ -46,9 +53,19 @@ export function uuidFromPath(path: string): string | undefined {
   return match === null ? undefined : match.slice(1).join('-');
 }
 
+/** A root-owned container engine whose events the helper follows while someone listens. */
+export interface FollowedEngine {
+  engine: RelayedEngine;
+  /** Its socket: followed only while it exists (an engine that is not installed is no news). */
+  socket: string;
+  /** Follows its container events, reconnecting by itself, until the returned function is called. */
+  watch(watcher: EngineWatcher): () => void;
+}
+
 export interface EventSources {
   /** Starts watching host links; returns how to stop. */
   watchHostLinks?: (onChange: (event: HelperSignalPayload<'HostLinkChanged'>) => void) => { stop(): void };
+  containerEngines?: readonly FollowedEngine[];
 }
 
 export class EventHub {
@@ -60,6 +77,9 @@ export class EventHub {
   #stops: (() => void)[] = [];
   #libvirtUp: boolean | undefined;
   #checking = false;
+  /** How to stop following each engine, while it is followed. */
+  readonly #engineWatches = new Map<RelayedEngine, () => void>();
+  #enginePoll: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly bus: MessageBus,
@@ -78,10 +98,12 @@ export class EventHub {
       Subscribe: async (_input, call) => {
         this.#subscribers.add(call.sender);
         await this.#start();
+        await this.#followEngines();
         return { subscribers: this.#subscribers.size };
       },
       Unsubscribe: (_input, call) => {
         this.#subscribers.delete(call.sender);
+        this.#stopEnginesWhenIdle();
         return Promise.resolve({});
       },
     };
@@ -89,13 +111,27 @@ export class EventHub {
 
   /** Sends a signal to every subscriber; the payload is checked against the contract first. */
   emit<S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>): void {
+    this.#send([...this.#subscribers], signal, payload);
+  }
+
+  /** Sends a signal to one bus name only, subscribed or not (a pull's progress to its caller). */
+  sendTo<S extends HelperSignalName>(destination: string, signal: S, payload: HelperSignalPayload<S>): void {
+    this.#send([destination], signal, payload);
+  }
+
+  #send<S extends HelperSignalName>(
+    destinations: string[],
+    signal: S,
+    payload: HelperSignalPayload<S>,
+  ): void {
+    if (destinations.length === 0) return;
     const checked = helperSignals[signal].safeParse(payload);
     if (!checked.success) {
       this.log(`not sending a malformed ${signal}: ${checked.error.message}`);
       return;
     }
     const json = JSON.stringify(checked.data);
-    for (const destination of this.#subscribers) {
+    for (const destination of destinations) {
       this.bus.send(
         new Message({
           type: MessageType.SIGNAL,
@@ -108,6 +144,71 @@ export class EventHub {
         }),
       );
     }
+  }
+
+  /**
+   * Follows the events of each root-owned engine whose socket exists, and keeps looking for the others
+   * while anyone listens. Resolves once the streams just opened answer (or after a few seconds).
+   */
+  async #followEngines(): Promise<void> {
+    const engines = this.sources.containerEngines ?? [];
+    if (engines.length === 0 || this.#subscribers.size === 0) return;
+    // The first look after the first Subscribe: engines there from the start are no news.
+    const initial = this.#enginePoll === undefined;
+    if (initial) {
+      this.#enginePoll = setInterval(() => void this.#followEngines(), ENGINE_POLL_MS);
+      this.#enginePoll.unref();
+    }
+    const opened: Promise<void>[] = [];
+    for (const source of engines) {
+      if (this.#engineWatches.has(source.engine) || !existsSync(source.socket)) continue;
+      let first = true;
+      let connected: () => void = () => undefined;
+      opened.push(
+        new Promise<void>((resolve) => {
+          connected = resolve;
+        }),
+      );
+      const stop = source.watch({
+        event: (event) => {
+          this.emit('ContainerChanged', event);
+        },
+        status: (status) => {
+          const quiet = first && initial && status.status === 'available';
+          first = false;
+          connected();
+          if (quiet) return;
+          this.log(`${source.engine}'s events: ${status.status} (${status.detail})`);
+          this.emit('BackendChanged', {
+            backend: source.engine,
+            status: status.status,
+            detail: status.detail,
+          });
+        },
+      });
+      this.#engineWatches.set(source.engine, stop);
+    }
+    if (opened.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(opened),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ENGINE_CONNECT_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Nobody listens any more: the engines' event streams are closed. */
+  #stopEnginesWhenIdle(): void {
+    if (this.#subscribers.size === 0) this.#stopEngines();
+  }
+
+  #stopEngines(): void {
+    if (this.#enginePoll !== undefined) clearInterval(this.#enginePoll);
+    this.#enginePoll = undefined;
+    for (const stop of this.#engineWatches.values()) stop();
+    this.#engineWatches.clear();
   }
 
   async #addMatch(rule: string): Promise<void> {
@@ -156,6 +257,7 @@ export class EventHub {
   }
 
   stop(): void {
+    this.#stopEngines();
     for (const stop of this.#stops) stop();
     this.#stops = [];
     this.bus.removeListener('message', this.#onMessage);
@@ -259,7 +361,10 @@ export class EventHub {
     const header = message as unknown as { interface?: string; member?: string; body: unknown[] };
     if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
       const [name, , newOwner] = header.body;
-      if (typeof name === 'string' && name.startsWith(':') && newOwner === '') this.#subscribers.delete(name);
+      if (typeof name === 'string' && name.startsWith(':') && newOwner === '') {
+        this.#subscribers.delete(name);
+        this.#stopEnginesWhenIdle();
+      }
       return;
     }
     if (header.interface !== 'org.libvirt.Connect') return;

@@ -8,7 +8,13 @@ import {
   helperIntrospectionXml,
   NOVA_VERSION,
 } from '@nova/core';
-import { BoundedCaller, connectSystemBus, LibvirtDbusClient, LibvirtManager } from '@nova/core/node';
+import {
+  BoundedCaller,
+  connectSystemBus,
+  LibvirtDbusClient,
+  LibvirtManager,
+  ROOT_ENGINE_SOCKETS,
+} from '@nova/core/node';
 import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
 
 import { AuditLog } from './audit.js';
@@ -19,6 +25,7 @@ import { KvmHealth } from './kvm-health.js';
 import { OriginRegistry } from './origins.js';
 import { PolkitAuthority } from './polkit.js';
 import { helperImplementation } from './service.js';
+import { rootEngines } from './services/containers.js';
 
 /** The helper leaves when idle; the bus starts it again on the next call (activation). */
 const IDLE_EXIT_SECONDS = Number(process.env['NOVA_HELPER_IDLE_EXIT_SECONDS'] ?? '60');
@@ -46,7 +53,8 @@ function errorReply(call: DBusMessage, errorName: string, text: string, detail?:
     replySerial: header.serial as unknown as string,
     ...(header.sender === undefined ? {} : { destination: header.sender }),
     signature: detail === undefined ? 's' : 'ss',
-    body: detail === undefined ? [text] : [text, detail],
+    // A D-Bus string cannot hold a NUL: one quoted from a hostile request would make the reply unsendable.
+    body: (detail === undefined ? [text] : [text, detail]).map((part) => part.replaceAll('\0', '\\0')),
   });
 }
 
@@ -78,7 +86,13 @@ async function main(): Promise<void> {
   const libvirt = new LibvirtDbusClient(caller);
   const manager = new LibvirtManager(caller);
   const origins = new OriginRegistry();
-  const hub = new EventHub(bus, caller, libvirt, { watchHostLinks }, log);
+  const engines = rootEngines();
+  const containerEngines = (['docker', 'podman'] as const).map((engine) => ({
+    engine,
+    socket: ROOT_ENGINE_SOCKETS[engine],
+    watch: engines[engine].watch.bind(engines[engine]),
+  }));
+  const hub = new EventHub(bus, caller, libvirt, { watchHostLinks, containerEngines }, log);
   const host = hostMethods({
     origins,
     libvirtBridges: async () =>
@@ -86,7 +100,11 @@ async function main(): Promise<void> {
         network.bridge === undefined ? [] : [network.bridge],
       ),
   });
-  const implementation = helperImplementation({ libvirt, manager, origins, kvm: new KvmHealth() }, hub, host);
+  const implementation = helperImplementation(
+    { libvirt, manager, origins, kvm: new KvmHealth(), engines },
+    hub,
+    host,
+  );
   const audit = new AuditLog();
   const uids = new Map<string, number>();
   const deps = {

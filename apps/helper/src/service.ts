@@ -1,6 +1,7 @@
 import type { HelperImplementation } from './dispatcher.js';
 import type { EventHub } from './events.js';
 import type { hostMethods } from './host/index.js';
+import { containerMethods } from './services/containers.js';
 import type { HelperContext } from './services/context.js';
 import { networkMethods } from './services/networks.js';
 import { statusMethods } from './services/status.js';
@@ -20,6 +21,12 @@ export function helperImplementation(
     ...vmMethods(ctx),
     ...networkMethods(ctx),
     ...storageMethods(ctx),
+    ...containerMethods({
+      engines: ctx.engines,
+      signalTo: (destination, payload) => {
+        hub.sendTo(destination, 'ImageProgress', payload);
+      },
+    }),
     ...host,
     ...hub.methods(),
   };

@@ -10,9 +10,8 @@ import { createInstancesStore } from './stores/instances.js';
 
 const client = new NovaClient(defaultTransport());
 const useInstances = createInstancesStore(client);
-client.on('instances.changed', () => {
-  void useInstances.getState().refresh();
-});
+// For the window's lifetime: main starts following the engines and libvirt when this subscribes.
+useInstances.getState().listen();
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

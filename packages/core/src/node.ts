@@ -1,22 +1,32 @@
 // Node-only entry point of @nova/core: the managers wired to the real system (D-Bus, engines).
+import { ContainerManager, preferredEngineFromEnv } from './containers/container-manager.js';
 import { EngineDiscovery } from './containers/engine-discovery.js';
-import { dockerClient } from './containers/engines.js';
 import { NovaError } from './contract/errors.js';
 import { HELPER_BUS_NAME } from './contract/helper.js';
 import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
+import { watchHelperSignals } from './instances/helper-signals.js';
 import { InstanceManager } from './instances/instance-manager.js';
+import { type InstanceChangeListener, watchInstances } from './instances/instance-watch.js';
 import type { VersionReport } from './model/host.js';
+import type { EngineName } from './model/instance.js';
 import type { HelperCall, NovaFileDeps } from './novafile/novafile-service.js';
 import type { HostFacts } from './novafile/semantics.js';
 import { versionReport } from './system/version-report.js';
 import { NOVA_VERSION } from './version.js';
 
-export { EngineDiscovery } from './containers/engine-discovery.js';
+export * from './containers/container-manager.js';
+export * from './containers/docker-engine.js';
+export * from './containers/engine.js';
+export * from './containers/engine-discovery.js';
 export * from './containers/engines.js';
+export * from './containers/helper-engine.js';
+export * from './containers/tarball.js';
 export { BoundedCaller, DBusCallTimeout, LIMITS_EXCEEDED } from './dbus/bounded-caller.js';
 export { connectSystemBus } from './dbus/system-bus.js';
 export { helperCallError, HelperClient } from './helper-client/helper-client.js';
+export * from './instances/helper-signals.js';
+export * from './instances/instance-watch.js';
 export * from './libvirt/domain-builder.js';
 export * from './libvirt/domain-config.js';
 export * from './libvirt/domain-xml.js';
@@ -30,6 +40,13 @@ export { mapBounded, Semaphore } from './util/semaphore.js';
 
 export interface NovaServices {
   instances: InstanceManager;
+  /** Containers, images, engine networks and volumes of every reachable engine. */
+  containers: ContainerManager;
+  /**
+   * Reports each change to an instance or a source as it happens (engine events, libvirt's signals
+   * through the helper) until the returned function is called. Sources that are missing are retried.
+   */
+  watchInstances(listener: InstanceChangeListener): () => void;
   version(): Promise<VersionReport>;
   /** Networks on this host, for checking a NovaFile's references; what could not be asked is a warning. */
   hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
@@ -77,11 +94,15 @@ export class LazyHelper {
   }
 }
 
-export function createNovaServices(): NovaServices {
+export interface NovaServicesOptions {
+  /** The container engine the user chose (`--engine`); NOVA_ENGINE otherwise. */
+  engine?: EngineName;
+}
+
+export function createNovaServices(options: NovaServicesOptions = {}): NovaServices {
   const helper = new LazyHelper();
-  const discovery = new EngineDiscovery(async (engine) =>
-    (await helper.get()).call('ListContainers', { engine }),
-  );
+  const discovery = new EngineDiscovery(() => helper.get());
+  const containers = new ContainerManager(discovery, options.engine ?? preferredEngineFromEnv());
   const instances = new InstanceManager(
     {
       endpoint: `qemu:///system via ${HELPER_BUS_NAME}`,
@@ -91,6 +112,15 @@ export function createNovaServices(): NovaServices {
   );
   return {
     instances,
+    containers,
+    watchInstances: (listener) =>
+      watchInstances(
+        {
+          containers,
+          vms: { watch: (watcher) => watchHelperSignals(() => helper.get(), watcher) },
+        },
+        listener,
+      ),
     version: () =>
       versionReport({
         novaVersion: NOVA_VERSION,
@@ -99,7 +129,7 @@ export function createNovaServices(): NovaServices {
       }),
     novaFile: {
       helper: async (method, input) => (await helper.get()).call(method, input),
-      discovery,
+      containers,
     },
     helper: async (method, input) => (await helper.get()).call(method, input),
     hostFacts: async () => {
@@ -123,14 +153,13 @@ export function createNovaServices(): NovaServices {
             return [];
           },
         ),
-        discovery.probeAll().then(async (probes) => {
+        discovery.engines().then(async ({ engines }) => {
           const names: string[] = [];
-          for (const probe of probes.filter((p) => p.status === 'ok')) {
+          for (const engine of engines) {
             try {
-              const networks = (await dockerClient(probe.endpoint).listNetworks()) as { Name: string }[];
-              names.push(...networks.map((network) => network.Name));
+              names.push(...(await engine.listNetworks()).map((network) => network.name));
             } catch (err) {
-              warnings.push(`${probe.endpoint.engine} networks were not checked: ${reason(err)}`);
+              warnings.push(`${engine.engine} networks were not checked: ${reason(err)}`);
             }
           }
           return names;

@@ -47,11 +47,11 @@ function recorder(failOn?: string): { backend: ApplyBackend; calls: string[] } {
     setDomainAutostart: record('setDomainAutostart'),
     deleteDomain: async (project, name) => record('deleteDomain')(project, name),
     createContainer: async (_engine, spec) => record('createContainer')(spec),
-    startContainer: async (_engine, name) => record('startContainer')(name),
-    stopContainer: async (_engine, name) => record('stopContainer')(name),
-    removeContainer: async (_engine, name) => record('removeContainer')(name),
+    startContainer: async (_engine, _project, name) => record('startContainer')(name),
+    stopContainer: async (_engine, _project, name) => record('stopContainer')(name),
+    removeContainer: async (_engine, _project, name) => record('removeContainer')(name),
     createEngineNetwork: async (_engine, spec) => record('createEngineNetwork')(spec),
-    removeEngineNetwork: async (_engine, name) => record('removeEngineNetwork')(name),
+    removeEngineNetwork: async (_engine, _project, name) => record('removeEngineNetwork')(name),
   };
   return { backend, calls };
 }

@@ -130,6 +130,17 @@ export function addTargetOptions(command: Command, what: string): Command {
     .option('--project <project>', `change the ${what} only if it belongs to this Nova project`);
 }
 
+/**
+ * The subcommand group `name` of `parent` (such as the original Nova's `run`, `stop`, `status`), made
+ * on first use, so that VMs and containers each add their verb to the same group.
+ */
+export function commandGroup(parent: Command, name: string, description: string): Command {
+  return (
+    parent.commands.find((command) => command.name() === name) ??
+    parent.command(name).description(description)
+  );
+}
+
 export function addJsonOption(command: Command): Command {
   return command.option('--json', 'print one JSON document (stable structure for tools)');
 }

@@ -23,6 +23,7 @@ import {
   checkSeconds,
   checkSnapshotName,
   type CommandContext,
+  commandGroup,
   confirmDeletion,
   done,
   humanBytes,
@@ -519,26 +520,20 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
 
   // The original Nova's verbs, kept so that its users' scripts go on working.
   defineStart(
-    program
-      .command('run')
-      .description('start something (as in the original Nova)')
+    commandGroup(program, 'run', 'start something (as in the original Nova)')
       .command('vm')
       .description('start a VM (= nova vm start)'),
     ctx,
   );
   defineStop(
-    program
-      .command('stop')
-      .description('stop something (as in the original Nova)')
+    commandGroup(program, 'stop', 'stop something (as in the original Nova)')
       .command('vm')
       .description('shut a VM down (= nova vm stop)'),
     ctx,
     true,
   );
   defineInfo(
-    program
-      .command('status')
-      .description('show something (as in the original Nova)')
+    commandGroup(program, 'status', 'show something (as in the original Nova)')
       .command('vm')
       .description('one VM in detail (= nova vm info)'),
     ctx,

@@ -8,6 +8,7 @@ import {
 
 import type { KvmHealth } from '../kvm-health.js';
 import type { OriginRegistry } from '../origins.js';
+import type { RootEngines } from './containers.js';
 
 /** What the helper's methods work with. */
 export interface HelperContext {
@@ -15,6 +16,8 @@ export interface HelperContext {
   manager: LibvirtManager;
   origins: OriginRegistry;
   kvm: KvmHealth;
+  /** Docker's and Podman's root-owned sockets. */
+  engines: RootEngines;
 }
 
 export function conflict(message: string, detail?: string): NovaError {

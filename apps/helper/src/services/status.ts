@@ -1,12 +1,9 @@
-import { NOVA_VERSION, NovaError } from '@nova/core';
-import { listEngineContainers, parseEngineAddress, ROOT_ENGINE_SOCKETS } from '@nova/core/node';
+import { NOVA_VERSION } from '@nova/core';
 
 import type { HelperImplementation } from '../dispatcher.js';
 import type { HelperContext } from './context.js';
 
-export function statusMethods(
-  ctx: HelperContext,
-): Pick<HelperImplementation, 'GetStatus' | 'ListContainers'> {
+export function statusMethods(ctx: HelperContext): Pick<HelperImplementation, 'GetStatus'> {
   const { libvirt, kvm } = ctx;
   return {
     GetStatus: async () => {
@@ -22,16 +19,6 @@ export function statusMethods(
               }
             : await libvirt.checkKvm();
       return { helperVersion: NOVA_VERSION, libvirt: libvirtCheck, kvm: kvmCheck };
-    },
-
-    ListContainers: async ({ engine }) => {
-      const endpoint = parseEngineAddress(engine, `unix://${ROOT_ENGINE_SOCKETS[engine]}`);
-      try {
-        return { endpoint: endpoint.label, containers: await listEngineContainers(endpoint) };
-      } catch (err) {
-        if (err instanceof NovaError) throw err;
-        throw new NovaError('failed', err instanceof Error ? err.message : String(err));
-      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { EventName, EventPayload } from '@nova/core';
+import { type EventName, type EventPayload, events, type InstanceChange, type SourceId } from '@nova/core';
 import type { NovaServices } from '@nova/core/node';
 
 import { type ChannelHandlers, createRouter, type Dispatch } from './router.js';
@@ -8,27 +8,67 @@ export type EventListener = <E extends EventName>(event: E, payload: EventPayloa
 /** Main's backend: the contract's channels bound to Nova's managers, plus one stream of events. */
 export interface Backend {
   dispatch: Dispatch;
+  /** The first listener starts following the engines and libvirt; the last one to leave stops it. */
   subscribe(listener: EventListener): () => void;
   publish<E extends EventName>(event: E, payload: EventPayload<E>): void;
   close(): void;
 }
 
-export function createBackend(services: NovaServices): Backend {
+/** What the backend uses of Nova's services. */
+export type BackendServices = Pick<NovaServices, 'instances' | 'version' | 'watchInstances' | 'close'>;
+
+export function createBackend(services: BackendServices): Backend {
   const handlers: ChannelHandlers = {
     'instances.list': () => services.instances.list(),
     'system.version': () => services.version(),
   };
   const listeners = new Set<EventListener>();
+  let stopWatching: (() => void) | undefined;
+  // The latest word on each source's liveness, for a window that connects after the sources did.
+  const liveness = new Map<SourceId, InstanceChange>();
+
+  const deliver = <E extends EventName>(to: Iterable<EventListener>, event: E, payload: EventPayload<E>) => {
+    for (const listener of to) {
+      try {
+        listener(event, payload);
+      } catch {
+        // One broken window or socket must not keep the event from the others.
+      }
+    }
+  };
+  // Only what the contract declares leaves main: unknown fields are dropped, a bad payload is not sent.
+  const checked = <E extends EventName>(event: E, payload: EventPayload<E>): EventPayload<E> | undefined => {
+    const parsed = events[event].safeParse(payload);
+    return parsed.success ? parsed.data : undefined;
+  };
+  const publish = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
+    const data = checked(event, payload);
+    if (data !== undefined) deliver([...listeners], event, data);
+  };
+  const stop = () => {
+    stopWatching?.();
+    stopWatching = undefined;
+    liveness.clear();
+  };
+
   return {
     dispatch: createRouter(handlers),
     subscribe(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      for (const change of liveness.values()) deliver([listener], 'instances.changed', change);
+      stopWatching ??= services.watchInstances((change) => {
+        const data = checked('instances.changed', change);
+        if (data === undefined) return;
+        if (data.source !== undefined && data.live !== undefined) liveness.set(data.source, data);
+        deliver([...listeners], 'instances.changed', data);
+      });
+      return () => {
+        if (listeners.delete(listener) && listeners.size === 0) stop();
+      };
     },
-    publish(event, payload) {
-      for (const listener of listeners) listener(event, payload);
-    },
+    publish,
     close() {
+      stop();
       listeners.clear();
       services.close();
     },

@@ -1,4 +1,11 @@
-import { type Instance, type NovaErrorData, type SourceStatus, toErrorData } from '@nova/core';
+import {
+  type Instance,
+  type InstanceChange,
+  type NovaErrorData,
+  type SourceId,
+  type SourceStatus,
+  toErrorData,
+} from '@nova/core';
 import { create } from 'zustand';
 
 import type { NovaClient } from '../api/client.js';
@@ -10,29 +17,146 @@ export interface InstancesState {
   /** Why the last refresh failed as a whole (the backend did not answer at all). */
   error: NovaErrorData | undefined;
   loadedAt: number | undefined;
+  /** What the last pushed change said ("docker: web stopped"). */
+  lastChange: string | undefined;
+  /** Per source, whether main follows its changes as they happen (unknown until main says). */
+  live: Partial<Record<SourceId, boolean>>;
+  /** Lists everything again; a call while a listing runs makes one more listing after it. */
   refresh: () => Promise<void>;
+  /** Applies a pushed change: patches the row it names at once, then lists again (debounced). */
+  applyChange: (change: InstanceChange) => void;
+  /** Follows `instances.changed` until the returned function is called. */
+  listen: () => () => void;
 }
 
-export function createInstancesStore(client: NovaClient) {
-  return create<InstancesState>()((set, get) => ({
-    instances: [],
-    sources: [],
-    loading: false,
-    error: undefined,
-    loadedAt: undefined,
-    async refresh() {
-      if (get().loading) return;
-      set({ loading: true });
+export interface InstancesStoreOptions {
+  /** How long to wait for more changes before listing again. */
+  debounceMs?: number;
+  /** The longest a listing waits while changes keep coming. */
+  maxWaitMs?: number;
+}
+
+type Patch = Pick<InstanceChange, 'state' | 'removed'>;
+
+function patched(instances: Instance[], patches: Map<string, Patch>): Instance[] {
+  if (patches.size === 0) return instances;
+  return instances.flatMap((instance) => {
+    const patch = patches.get(instance.id);
+    if (patch === undefined) return [instance];
+    if (patch.removed === true) return [];
+    return patch.state === undefined || patch.state === instance.state
+      ? [instance]
+      : [{ ...instance, state: patch.state }];
+  });
+}
+
+export function createInstancesStore(client: NovaClient, options: InstancesStoreOptions = {}) {
+  const debounceMs = options.debounceMs ?? 150;
+  const maxWaitMs = options.maxWaitMs ?? 1000;
+  let running: Promise<void> | undefined;
+  let again = false;
+  // A function, so that the check after the await reads the flag as it is then.
+  const askedAgain = () => again;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pendingSince = 0;
+  // Changes pushed while a listing runs: that listing may predate them, so they are laid over its result.
+  let changeSeq = 0;
+  const recent = new Map<string, Patch & { seq: number }>();
+
+  return create<InstancesState>()((set, get) => {
+    const list = async (): Promise<void> => {
+      const startedAt = changeSeq;
       try {
-        const list = await client.call('instances.list', {});
-        set({ instances: list.instances, sources: list.sources, error: undefined, loadedAt: Date.now() });
+        const result = await client.call('instances.list', {});
+        const newer = new Map([...recent].filter(([, patch]) => patch.seq > startedAt));
+        recent.clear();
+        for (const [id, patch] of newer) recent.set(id, patch);
+        set({
+          instances: patched(result.instances, newer),
+          sources: result.sources,
+          error: undefined,
+          loadedAt: Date.now(),
+        });
       } catch (err) {
         set({ error: toErrorData(err) });
-      } finally {
-        set({ loading: false });
       }
-    },
-  }));
+    };
+
+    // `loading` is for listings someone waits for (the first one, Refresh): pushed changes list quietly.
+    const listAgain = (shown: boolean): Promise<void> => {
+      if (shown) set({ loading: true });
+      if (running !== undefined) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await list();
+          } while (askedAgain());
+        } finally {
+          running = undefined;
+          set({ loading: false });
+        }
+      })();
+      return running;
+    };
+    const refresh = () => listAgain(true);
+
+    // Debounced, but a steady stream of changes still lists at least every `maxWaitMs`.
+    const refreshSoon = () => {
+      const now = Date.now();
+      if (timer !== undefined) {
+        if (now - pendingSince >= maxWaitMs) return;
+        clearTimeout(timer);
+      } else pendingSince = now;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void listAgain(false);
+      }, debounceMs);
+    };
+
+    return {
+      instances: [],
+      sources: [],
+      loading: false,
+      error: undefined,
+      loadedAt: undefined,
+      lastChange: undefined,
+      live: {},
+      refresh,
+      applyChange(change) {
+        const { instanceId } = change;
+        if (instanceId !== undefined && (change.state !== undefined || change.removed === true)) {
+          const patch: Patch = {
+            ...(change.state === undefined ? {} : { state: change.state }),
+            ...(change.removed === true ? { removed: true } : {}),
+          };
+          recent.set(instanceId, { ...patch, seq: ++changeSeq });
+          const instances = get().instances;
+          if (instances.some((instance) => instance.id === instanceId))
+            set({ instances: patched(instances, new Map([[instanceId, patch]])) });
+        }
+        const { source, live } = change;
+        set({
+          lastChange: change.reason,
+          ...(source === undefined || live === undefined ? {} : { live: { ...get().live, [source]: live } }),
+        });
+        refreshSoon();
+      },
+      listen() {
+        const stop = client.on('instances.changed', (change) => {
+          get().applyChange(change);
+        });
+        return () => {
+          stop();
+          if (timer !== undefined) clearTimeout(timer);
+          timer = undefined;
+        };
+      },
+    };
+  });
 }
 
 export type InstancesStore = ReturnType<typeof createInstancesStore>;

@@ -1,23 +1,10 @@
-import type { ContainerSummary, RelayedEngine } from '../contract/helper.js';
+import type { HelperClient } from '../helper-client/helper-client.js';
 import type { ContainerDiscovery, ContainerSource } from '../instances/instance-manager.js';
 import type { EngineName, SourceStatus } from '../model/instance.js';
-import {
-  engineCandidates,
-  type EngineEndpoint,
-  type EngineProbe,
-  listEngineContainers,
-  probeEngine,
-  ROOT_ENGINE_SOCKETS,
-} from './engines.js';
-
-/** Lists a root-owned engine's containers through the privileged helper. */
-export type ContainerRelay = (
-  engine: RelayedEngine,
-) => Promise<{ endpoint: string; containers: ContainerSummary[] }>;
-
-function isRelayedEngine(engine: EngineName): engine is RelayedEngine {
-  return engine === 'docker' || engine === 'podman';
-}
+import { DockerEngine } from './docker-engine.js';
+import type { ContainerEngine } from './engine.js';
+import { engineCandidates, type EngineEndpoint, type EngineProbe, probeEngine } from './engines.js';
+import { HelperEngine } from './helper-engine.js';
 
 /** The engine to use for each of Bolt, Docker and Podman: the first of its endpoints that answers. */
 export function chooseEndpoints(probes: EngineProbe[]): Map<EngineName, EngineProbe> {
@@ -36,9 +23,26 @@ function sameSocket(a: EngineEndpoint, b: EngineEndpoint): boolean {
   return a.kind === 'unix' && b.kind === 'unix' && a.socketPath === b.socketPath;
 }
 
+export interface DiscoveredEngines {
+  /** Reachable engines, in Nova's order (Bolt, Docker, Podman). */
+  engines: ContainerEngine[];
+  /** Engines that are absent or do not answer, and why. */
+  problems: SourceStatus[];
+  /** Both, in Nova's order. */
+  all: (ContainerEngine | SourceStatus)[];
+}
+
+/**
+ * Finds the container engines of this host: each reachable one as a ContainerEngine (direct, or
+ * through the helper for a root-owned socket), the others with the reason they cannot be used.
+ */
 export class EngineDiscovery implements ContainerDiscovery {
+  readonly #direct = new Map<string, DockerEngine>();
+  readonly #relayed = new Map<string, HelperEngine>();
+
   constructor(
-    private readonly relay: ContainerRelay,
+    /** The helper, for root-owned sockets this user may not open; absent where there is none. */
+    private readonly helper: (() => Promise<HelperClient>) | undefined,
     private readonly candidates: () => EngineEndpoint[] = () => engineCandidates(),
   ) {}
 
@@ -46,41 +50,68 @@ export class EngineDiscovery implements ContainerDiscovery {
     return Promise.all(this.candidates().map((endpoint) => probeEngine(endpoint, options)));
   }
 
-  async discover(): Promise<(ContainerSource | SourceStatus)[]> {
+  /** The engine object for a reachable endpoint, kept so that its connections are reused. */
+  directEngine(endpoint: EngineEndpoint): DockerEngine {
+    const key = `${endpoint.engine} ${endpoint.label}`;
+    let engine = this.#direct.get(key);
+    if (engine === undefined) {
+      engine = new DockerEngine(endpoint);
+      this.#direct.set(key, engine);
+    }
+    return engine;
+  }
+
+  #relayedEngine(engine: 'docker' | 'podman', helper: () => Promise<HelperClient>): HelperEngine {
+    let relayed = this.#relayed.get(engine);
+    if (relayed === undefined) {
+      relayed = new HelperEngine(engine, helper);
+      this.#relayed.set(engine, relayed);
+    }
+    return relayed;
+  }
+
+  async engines(): Promise<DiscoveredEngines> {
     const chosen = chooseEndpoints(await this.probeAll());
-    const results: (ContainerSource | SourceStatus)[] = [];
+    const engines: ContainerEngine[] = [];
+    const problems: SourceStatus[] = [];
+    const all: (ContainerEngine | SourceStatus)[] = [];
     const used: EngineEndpoint[] = [];
-    for (const [engine, probe] of chosen) {
+    for (const [name, probe] of chosen) {
       const { endpoint } = probe;
       // DOCKER_HOST may point at Podman's socket: one engine, listed once.
       if (used.some((other) => sameSocket(other, endpoint))) continue;
       used.push(endpoint);
       if (probe.status === 'ok') {
-        results.push({
-          engine,
-          endpoint: endpoint.label,
-          via: 'direct',
-          listContainers: () => listEngineContainers(endpoint),
-        });
-      } else if (probe.status === 'needs-helper' && isRelayedEngine(engine)) {
-        const relay = this.relay;
-        results.push({
-          engine,
-          endpoint: `unix://${ROOT_ENGINE_SOCKETS[engine]}`,
-          via: 'helper',
-          listContainers: async () => (await relay(engine)).containers,
-        });
+        const engine = this.directEngine(endpoint);
+        engines.push(engine);
+        all.push(engine);
+      } else if (
+        probe.status === 'needs-helper' &&
+        (name === 'docker' || name === 'podman') &&
+        this.helper !== undefined
+      ) {
+        const engine = this.#relayedEngine(name, this.helper);
+        engines.push(engine);
+        all.push(engine);
       } else if (probe.status === 'absent') {
-        results.push({ id: engine, status: 'absent', endpoint: endpoint.label });
+        const problem: SourceStatus = { id: name, status: 'absent', endpoint: endpoint.label };
+        problems.push(problem);
+        all.push(problem);
       } else {
-        results.push({
-          id: engine,
+        const problem: SourceStatus = {
+          id: name,
           status: 'unavailable',
           endpoint: endpoint.label,
           error: { code: 'backend-unavailable', message: probe.detail },
-        });
+        };
+        problems.push(problem);
+        all.push(problem);
       }
     }
-    return results;
+    return { engines, problems, all };
+  }
+
+  async discover(): Promise<(ContainerSource | SourceStatus)[]> {
+    return (await this.engines()).all;
   }
 }

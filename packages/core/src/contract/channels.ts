@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { VersionReport } from '../model/host.js';
-import { InstanceList } from '../model/instance.js';
+import { InstanceChange, InstanceList } from '../model/instance.js';
 import type { CHANNEL_NAME_LIST, EVENT_NAME_LIST } from './names.js';
 
 /**
@@ -23,7 +23,8 @@ export const channels = {
 
 /** Events main pushes to the renderer. */
 export const events = {
-  'instances.changed': z.object({ reason: z.string() }),
+  /** An instance or a source changed outside the renderer's view (engine events, libvirt signals). */
+  'instances.changed': InstanceChange,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Channels = typeof channels;

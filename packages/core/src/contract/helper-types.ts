@@ -259,7 +259,8 @@ export const HostLinkChanged = z.object({
 export type HostLinkChanged = z.infer<typeof HostLinkChanged>;
 
 export const BackendChanged = z.object({
-  backend: z.enum(['libvirt']),
+  /** libvirt, or a root-owned container engine whose event stream the helper follows. */
+  backend: z.enum(['libvirt', 'docker', 'podman']),
   status: z.enum(['available', 'unavailable']),
   detail: z.string(),
   /** With "available": the state as it is now, so a client need not ask. */

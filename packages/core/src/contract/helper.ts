@@ -1,5 +1,25 @@
 import { z } from 'zod';
 
+import {
+  ContainerDetails,
+  ContainerEvent,
+  ContainerRef,
+  ContainerStats,
+  ContainerTarget,
+  EngineNetworkSummary,
+  EngineObjectTarget,
+  EngineVolumeSummary,
+  ExecRequest,
+  ExecResult,
+  ImageProgress,
+  ImageRef,
+  ImageSummary,
+  LogEntry,
+  LogOptions,
+  NewContainer,
+  NewEngineNetwork,
+  NewEngineVolume,
+} from './container-types.js';
 import type { ErrorCode } from './errors.js';
 import {
   BackendChanged,
@@ -35,6 +55,9 @@ import {
 } from './specs.js';
 
 export * from './helper-types.js';
+
+/** ContainerLogs returns at most this many lines, the newest. */
+export const HELPER_MAX_LOG_LINES = 10_000;
 
 /**
  * The privileged helper's D-Bus API, declared once. The helper dispatches and authorizes from this table,
@@ -115,8 +138,28 @@ export const POLKIT_ACTIONS = {
   'dev.nova.volume.resize': change('resize a disk image'),
   'dev.nova.volume.delete': change('delete a disk image'),
   'dev.nova.volume.upload': change('copy a file into a storage pool as a disk image'),
-  'dev.nova.container.read': read('containers of root-owned engines'),
-  'dev.nova.events.read': read('changes to virtual machines, networks and host interfaces as they happen'),
+  'dev.nova.container.read': read('the containers of root-owned engines, their details and their load'),
+  'dev.nova.container.logs': change('read the logs of a container of a root-owned engine'),
+  'dev.nova.container.create': change('create a container in a root-owned engine'),
+  'dev.nova.container.start': change('start a container of a root-owned engine'),
+  'dev.nova.container.stop': change('stop a container of a root-owned engine'),
+  'dev.nova.container.restart': change('restart a container of a root-owned engine'),
+  'dev.nova.container.pause': change('pause a container of a root-owned engine'),
+  'dev.nova.container.resume': change('resume a paused container of a root-owned engine'),
+  'dev.nova.container.delete': change('remove a container of a root-owned engine'),
+  'dev.nova.container.exec': change('run a command inside a container of a root-owned engine'),
+  'dev.nova.image.read': read('the images of root-owned container engines'),
+  'dev.nova.image.pull': change('pull an image into a root-owned container engine'),
+  'dev.nova.image.import': change('import an image from a file into a root-owned container engine'),
+  'dev.nova.image.delete': change('remove an image from a root-owned container engine'),
+  'dev.nova.engine-network.read': read('the networks and volumes of root-owned container engines'),
+  'dev.nova.engine-network.create': change('create a network in a root-owned container engine'),
+  'dev.nova.engine-network.delete': change('remove a network of a root-owned container engine'),
+  'dev.nova.engine-volume.create': change('create a volume in a root-owned container engine'),
+  'dev.nova.engine-volume.delete': change('remove a volume of a root-owned container engine'),
+  'dev.nova.events.read': read(
+    'changes to virtual machines, containers, networks and host interfaces as they happen',
+  ),
 } as const satisfies Record<string, PolkitActionSpec>;
 
 export type PolkitActionId = keyof typeof POLKIT_ACTIONS;
@@ -474,10 +517,170 @@ export const helperMethods = {
     input: z.object({ engine: RelayedEngine }).strict(),
     output: z.object({ endpoint: z.string(), containers: z.array(ContainerSummary) }),
   },
+  InspectContainer: {
+    action: 'dev.nova.container.read',
+    summary: 'One container in detail; environment values are left out (KEY=…)',
+    input: z.object({ engine: RelayedEngine, container: ContainerRef }).strict(),
+    output: ContainerDetails,
+  },
+  ContainerStats: {
+    action: 'dev.nova.container.read',
+    summary: 'One load sample for each of these containers, or for every running one',
+    input: z
+      .object({ engine: RelayedEngine, containers: z.array(ContainerRef).max(1024).optional() })
+      .strict(),
+    output: z.object({ stats: z.array(ContainerStats) }),
+  },
+  ContainerLogs: {
+    action: 'dev.nova.container.logs',
+    summary: `A container’s log lines (at most ${HELPER_MAX_LOG_LINES} of the newest)`,
+    input: z.object({ engine: RelayedEngine, container: ContainerRef, options: LogOptions }).strict(),
+    output: z.object({ entries: z.array(LogEntry), truncated: z.boolean() }),
+  },
+  CreateContainer: {
+    action: 'dev.nova.container.create',
+    summary:
+      'Create a container with Nova’s labels; bind mounts must be folders or files the caller owns (or the caller is root)',
+    input: z.object({ engine: RelayedEngine, spec: NewContainer }).strict(),
+    output: z.object({ id: z.string() }),
+  },
+  StartContainer: {
+    action: 'dev.nova.container.start',
+    summary: 'Start (or unpause) a container',
+    input: z.object({ engine: RelayedEngine, ...ContainerTarget.shape }).strict(),
+    output: Empty,
+  },
+  StopContainer: {
+    action: 'dev.nova.container.stop',
+    summary: 'Stop a container: SIGTERM, then SIGKILL after timeoutSeconds (10 by default)',
+    input: z
+      .object({
+        engine: RelayedEngine,
+        ...ContainerTarget.shape,
+        timeoutSeconds: z.number().int().min(0).max(600).optional(),
+      })
+      .strict(),
+    output: Empty,
+  },
+  RestartContainer: {
+    action: 'dev.nova.container.restart',
+    summary: 'Restart a container',
+    input: z
+      .object({
+        engine: RelayedEngine,
+        ...ContainerTarget.shape,
+        timeoutSeconds: z.number().int().min(0).max(600).optional(),
+      })
+      .strict(),
+    output: Empty,
+  },
+  PauseContainer: {
+    action: 'dev.nova.container.pause',
+    summary: 'Freeze a running container',
+    input: z.object({ engine: RelayedEngine, ...ContainerTarget.shape }).strict(),
+    output: Empty,
+  },
+  ResumeContainer: {
+    action: 'dev.nova.container.resume',
+    summary: 'Unfreeze a paused container',
+    input: z.object({ engine: RelayedEngine, ...ContainerTarget.shape }).strict(),
+    output: Empty,
+  },
+  RemoveContainer: {
+    action: 'dev.nova.container.delete',
+    summary: 'Remove a container (force: even a running one; volumes: with its anonymous volumes)',
+    input: z
+      .object({
+        engine: RelayedEngine,
+        ...ContainerTarget.shape,
+        force: z.boolean().default(false),
+        volumes: z.boolean().default(false),
+      })
+      .strict(),
+    output: Empty,
+  },
+  ExecContainer: {
+    action: 'dev.nova.container.exec',
+    summary: 'Run a one-off command in a running container and return its exit code and output',
+    input: z.object({ engine: RelayedEngine, ...ContainerTarget.shape, request: ExecRequest }).strict(),
+    output: ExecResult,
+  },
+  ListImages: {
+    action: 'dev.nova.image.read',
+    summary: 'Every image of a root-owned engine',
+    input: z.object({ engine: RelayedEngine }).strict(),
+    output: z.object({ images: z.array(ImageSummary) }),
+  },
+  PullImage: {
+    action: 'dev.nova.image.pull',
+    summary: 'Pull an image; progress comes to the caller as ImageProgress signals',
+    input: z.object({ engine: RelayedEngine, reference: ImageRef }).strict(),
+    output: Empty,
+  },
+  ImportImage: {
+    action: 'dev.nova.image.import',
+    summary:
+      'Import an image archive (docker save) or a root file system tarball; the file is read with the caller’s own rights',
+    input: z
+      .object({
+        engine: RelayedEngine,
+        path: AbsolutePath,
+        kind: z.enum(['archive', 'rootfs']),
+        reference: ImageRef.optional(),
+      })
+      .strict(),
+    output: z.object({ names: z.array(z.string()) }),
+  },
+  RemoveImage: {
+    action: 'dev.nova.image.delete',
+    summary: 'Remove an image (force: even one containers use)',
+    input: z
+      .object({ engine: RelayedEngine, reference: ImageRef, force: z.boolean().default(false) })
+      .strict(),
+    output: Empty,
+  },
+  ListEngineNetworks: {
+    action: 'dev.nova.engine-network.read',
+    summary: 'Every network of a root-owned engine, with its origin and containers',
+    input: z.object({ engine: RelayedEngine }).strict(),
+    output: z.object({ networks: z.array(EngineNetworkSummary) }),
+  },
+  CreateEngineNetwork: {
+    action: 'dev.nova.engine-network.create',
+    summary: 'Create a bridge network in a root-owned engine, with Nova’s labels',
+    input: z.object({ engine: RelayedEngine, spec: NewEngineNetwork }).strict(),
+    output: Empty,
+  },
+  RemoveEngineNetwork: {
+    action: 'dev.nova.engine-network.delete',
+    summary: 'Remove a network Nova created (or another, with foreign); never the engine’s own',
+    input: z.object({ engine: RelayedEngine, ...EngineObjectTarget.shape }).strict(),
+    output: Empty,
+  },
+  ListEngineVolumes: {
+    action: 'dev.nova.engine-network.read',
+    summary: 'Every volume of a root-owned engine, with its origin',
+    input: z.object({ engine: RelayedEngine }).strict(),
+    output: z.object({ volumes: z.array(EngineVolumeSummary) }),
+  },
+  CreateEngineVolume: {
+    action: 'dev.nova.engine-volume.create',
+    summary: 'Create a volume in a root-owned engine, with Nova’s labels',
+    input: z.object({ engine: RelayedEngine, spec: NewEngineVolume }).strict(),
+    output: Empty,
+  },
+  RemoveEngineVolume: {
+    action: 'dev.nova.engine-volume.delete',
+    summary: 'Remove a volume Nova created (or another, with foreign)',
+    input: z
+      .object({ engine: RelayedEngine, ...EngineObjectTarget.shape, force: z.boolean().default(false) })
+      .strict(),
+    output: Empty,
+  },
   Subscribe: {
     action: 'dev.nova.events.read',
     summary:
-      'Receive the helper’s signals (DomainChanged, NetworkChanged, HostLinkChanged, BackendChanged) until Unsubscribe or disconnect',
+      'Receive the helper’s signals (DomainChanged, NetworkChanged, HostLinkChanged, BackendChanged, ContainerChanged) until Unsubscribe or disconnect',
     input: Empty,
     output: z.object({ subscribers: z.number().int() }),
   },
@@ -511,6 +714,9 @@ export const helperSignals = {
   NetworkChanged,
   HostLinkChanged,
   BackendChanged,
+  ContainerChanged: ContainerEvent,
+  /** Sent only to the caller of PullImage, while it runs. */
+  ImageProgress: z.object({ engine: RelayedEngine, reference: z.string(), progress: ImageProgress }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type HelperSignals = typeof helperSignals;

@@ -35,7 +35,18 @@ function callTimeout(method: HelperMethodName, input: unknown): number {
     case 'CreateVolume':
       return 10 * 60_000;
     case 'CloneDomain':
+    case 'PullImage':
+    case 'ImportImage':
       return 60 * 60_000;
+    case 'StopContainer':
+    case 'RestartContainer': {
+      const seconds = (input as { timeoutSeconds?: number }).timeoutSeconds ?? 10;
+      return (seconds + 60) * 1000;
+    }
+    case 'ExecContainer': {
+      const ms = (input as { request?: { timeoutMs?: number } }).request?.timeoutMs ?? 60_000;
+      return ms + 60_000;
+    }
     default:
       return HELPER_CALL_TIMEOUT_MS;
   }
@@ -82,6 +93,8 @@ export function helperCallError(err: unknown, method: string): NovaError {
   }
   return new NovaError('failed', err instanceof Error ? err.message : String(err));
 }
+
+type SignalListener = <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void;
 
 /** Calls the privileged helper through the contract: input checked before sending, output after. */
 export class HelperClient {
@@ -135,59 +148,119 @@ export class HelperClient {
     return output.data as HelperOutput<M>;
   }
 
+  readonly #listeners = new Set<SignalListener>();
+  readonly #subscribers = new Set<SignalListener>();
+  /** The helper's unique bus name now: signals from anyone else are ignored, whatever they claim. */
+  #helperOwner: string | undefined;
+  #watching: Promise<void> | undefined;
+
+  readonly #onMessage = (message: Message): void => {
+    const header = message as unknown as {
+      type: number;
+      sender?: string;
+      interface?: string;
+      member?: string;
+      body: unknown[];
+    };
+    if (header.type !== MessageType.SIGNAL) return;
+    if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
+      if (header.sender !== 'org.freedesktop.DBus') return;
+      const [name, , owner] = header.body;
+      if (name !== HELPER_BUS_NAME || typeof owner !== 'string') return;
+      this.#helperOwner = owner === '' ? undefined : owner;
+      if (owner !== '' && this.#subscribers.size > 0) void this.call('Subscribe', {}).catch(() => undefined);
+      return;
+    }
+    if (header.sender === undefined || header.sender !== this.#helperOwner) return;
+    if (
+      header.interface !== HELPER_INTERFACE ||
+      header.member === undefined ||
+      !isHelperSignalName(header.member)
+    )
+      return;
+    const [json] = header.body;
+    if (typeof json !== 'string') return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(json);
+    } catch {
+      return;
+    }
+    const parsed = helperSignals[header.member].safeParse(payload);
+    if (!parsed.success) return;
+    for (const listener of [...this.#listeners, ...this.#subscribers])
+      listener(header.member, parsed.data as HelperSignalPayload<typeof header.member>);
+  };
+
+  /** Starts following who owns the helper's name, once. */
+  #watchOwner(): Promise<void> {
+    this.#watching ??= (async () => {
+      this.bus.on('message', this.#onMessage);
+      await this.#caller.call({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'AddMatch',
+        signature: 's',
+        body: [
+          `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${HELPER_BUS_NAME}'`,
+        ],
+      });
+      try {
+        const [owner] = await this.#caller.call({
+          destination: 'org.freedesktop.DBus',
+          path: '/org/freedesktop/DBus',
+          interface: 'org.freedesktop.DBus',
+          member: 'GetNameOwner',
+          signature: 's',
+          body: [HELPER_BUS_NAME],
+        });
+        if (typeof owner === 'string') this.#helperOwner ??= owner;
+      } catch {
+        // Not running yet: activation by the first call makes NameOwnerChanged tell us.
+      }
+    })();
+    return this.#watching;
+  }
+
+  /**
+   * Receives the signals the helper sends to this connection anyway (ImageProgress for a pull this
+   * client asked for), without subscribing to its change signals.
+   */
+  async listen(listener: SignalListener): Promise<() => void> {
+    await this.#watchOwner();
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /**
    * Receives the helper's signals until the returned function is called. If the helper restarts, the
    * subscription is renewed with the new one.
    */
-  async subscribe(
-    listener: <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void,
-  ): Promise<() => Promise<void>> {
-    const onMessage = (message: Message): void => {
-      const header = message as unknown as {
-        type: number;
-        interface?: string;
-        member?: string;
-        body: unknown[];
-      };
-      if (header.type !== MessageType.SIGNAL) return;
-      if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
-        const [name, , owner] = header.body;
-        if (name === HELPER_BUS_NAME && typeof owner === 'string' && owner !== '')
-          void this.call('Subscribe', {}).catch(() => undefined);
-        return;
+  async subscribe(listener: SignalListener): Promise<() => Promise<void>> {
+    await this.#watchOwner();
+    this.#subscribers.add(listener);
+    try {
+      await this.call('Subscribe', {});
+      // The first call may have started the helper: ask again who it is.
+      if (this.#helperOwner === undefined) {
+        const [owner] = await this.#caller.call({
+          destination: 'org.freedesktop.DBus',
+          path: '/org/freedesktop/DBus',
+          interface: 'org.freedesktop.DBus',
+          member: 'GetNameOwner',
+          signature: 's',
+          body: [HELPER_BUS_NAME],
+        });
+        if (typeof owner === 'string') this.#helperOwner = owner;
       }
-      if (
-        header.interface !== HELPER_INTERFACE ||
-        header.member === undefined ||
-        !isHelperSignalName(header.member)
-      )
-        return;
-      const [json] = header.body;
-      if (typeof json !== 'string') return;
-      let payload: unknown;
-      try {
-        payload = JSON.parse(json);
-      } catch {
-        return;
-      }
-      const parsed = helperSignals[header.member].safeParse(payload);
-      if (parsed.success) listener(header.member, parsed.data as HelperSignalPayload<typeof header.member>);
-    };
-    this.bus.on('message', onMessage);
-    await this.#caller.call({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'AddMatch',
-      signature: 's',
-      body: [
-        `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${HELPER_BUS_NAME}'`,
-      ],
-    });
-    await this.call('Subscribe', {});
+    } catch (err) {
+      this.#subscribers.delete(listener);
+      throw err;
+    }
     return async () => {
-      this.bus.removeListener('message', onMessage);
-      await this.call('Unsubscribe', {}).catch(() => undefined);
+      this.#subscribers.delete(listener);
+      if (this.#subscribers.size === 0) await this.call('Unsubscribe', {}).catch(() => undefined);
     };
   }
 

@@ -78,3 +78,23 @@ export const InstanceList = z.object({
   sources: z.array(SourceStatus),
 });
 export type InstanceList = z.infer<typeof InstanceList>;
+
+/**
+ * Something changed in what `instances.list` would show, pushed as it happens. `reason` says what in
+ * words ("docker: web stopped"); when the change is about one instance, `instanceId` names it and
+ * `state` (or `removed`) is what it is now, so a view can update that row before it lists again.
+ */
+export const InstanceChange = z.object({
+  reason: z.string(),
+  /** Which source it came from: libvirt or a container engine. */
+  source: SourceId.optional(),
+  /** The instance's id as in InstanceList (`vm/<uuid>`, `container/<engine>/<id>`). */
+  instanceId: z.string().optional(),
+  name: z.string().optional(),
+  state: InstanceState.optional(),
+  /** The instance is gone (container removed, VM undefined). */
+  removed: z.boolean().optional(),
+  /** For a change of the source itself: whether Nova now follows its changes as they happen. */
+  live: z.boolean().optional(),
+});
+export type InstanceChange = z.infer<typeof InstanceChange>;

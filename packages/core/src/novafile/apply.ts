@@ -32,11 +32,11 @@ export interface ApplyBackend {
   setDomainAutostart(project: string, name: string, autostart: boolean): Promise<void>;
   deleteDomain(project: string, name: string, removeVolumes: boolean): Promise<void>;
   createContainer(engine: EngineName | undefined, spec: ContainerSpec): Promise<void>;
-  startContainer(engine: EngineName | undefined, name: string): Promise<void>;
-  stopContainer(engine: EngineName | undefined, name: string): Promise<void>;
-  removeContainer(engine: EngineName | undefined, name: string): Promise<void>;
+  startContainer(engine: EngineName | undefined, project: string, name: string): Promise<void>;
+  stopContainer(engine: EngineName | undefined, project: string, name: string): Promise<void>;
+  removeContainer(engine: EngineName | undefined, project: string, name: string): Promise<void>;
   createEngineNetwork(engine: EngineName | undefined, spec: EngineNetworkSpec): Promise<void>;
-  removeEngineNetwork(engine: EngineName | undefined, name: string): Promise<void>;
+  removeEngineNetwork(engine: EngineName | undefined, project: string, name: string): Promise<void>;
 }
 
 export type ApplyEvent =
@@ -140,13 +140,13 @@ async function runStep(
     }
     case 'engine-network': {
       if (step.action === 'delete' && target?.kind === 'engine-network-delete')
-        return backend.removeEngineNetwork(target.existing.engine, name);
+        return backend.removeEngineNetwork(target.existing.engine, project, name);
       if (target?.kind !== 'engine-network') break;
       const { engine, spec } = target.desired;
       await backend.createEngineNetwork(engine, spec);
       undo.push({
         description: `delete ${engine ?? 'engine'} network ${name}`,
-        run: () => backend.removeEngineNetwork(engine, name),
+        run: () => backend.removeEngineNetwork(engine, project, name),
       });
       return;
     }
@@ -209,17 +209,17 @@ async function runStep(
     }
     case 'container': {
       if (step.action === 'delete' && target?.kind === 'container-delete')
-        return backend.removeContainer(target.existing.engine, name);
+        return backend.removeContainer(target.existing.engine, project, name);
       if (target?.kind !== 'container') break;
       const engine = target.desired.engine ?? target.existing?.engine;
-      if (step.action === 'start') return backend.startContainer(engine, name);
-      if (step.action === 'stop') return backend.stopContainer(engine, name);
+      if (step.action === 'start') return backend.startContainer(engine, project, name);
+      if (step.action === 'stop') return backend.stopContainer(engine, project, name);
       if (step.action === 'recreate' && target.existing !== undefined)
-        await backend.removeContainer(target.existing.engine, name);
+        await backend.removeContainer(target.existing.engine, project, name);
       await backend.createContainer(engine, target.desired.spec);
       undo.push({
         description: `remove container ${name}`,
-        run: () => backend.removeContainer(engine, name),
+        run: () => backend.removeContainer(engine, project, name),
       });
       return;
     }

@@ -3,19 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 
-import type Docker from 'dockerode';
-
-import type { EngineDiscovery } from '../containers/engine-discovery.js';
-import {
-  createContainer,
-  createEngineNetwork,
-  listEngineNetworks,
-  removeContainer,
-  removeEngineNetwork,
-  startContainer,
-  stopContainer,
-} from '../containers/engine-ops.js';
-import { dockerClient, type EngineProbe, listEngineContainers } from '../containers/engines.js';
+import type { ContainerManager } from '../containers/container-manager.js';
+import type { ContainerEngine } from '../containers/engine.js';
 import { NovaError } from '../contract/errors.js';
 import type { HelperInput, HelperMethodName, HelperOutput } from '../contract/helper.js';
 import { listHostLinks } from '../host/ip-link.js';
@@ -35,7 +24,7 @@ export type HelperCall = <M extends HelperMethodName>(
 
 export interface NovaFileDeps {
   helper: HelperCall;
-  discovery: EngineDiscovery;
+  containers: ContainerManager;
 }
 
 export type PlanOutcome =
@@ -50,22 +39,10 @@ export type PlanOutcome =
       warnings: string[];
     };
 
-const ENGINE_ORDER: EngineName[] = ['bolt', 'docker', 'podman'];
-
-/** The engines Nova can change directly, by name: the first endpoint of each that answers. */
-function directEngines(probes: EngineProbe[]): Map<EngineName, Docker> {
-  const engines = new Map<EngineName, Docker>();
-  for (const probe of probes) {
-    if (probe.status === 'ok' && !engines.has(probe.endpoint.engine))
-      engines.set(probe.endpoint.engine, dockerClient(probe.endpoint));
-  }
-  return engines;
-}
-
 export async function observeHost(
   deps: NovaFileDeps,
   project: string,
-  probes: EngineProbe[],
+  engines: ContainerEngine[],
 ): Promise<ObservedState> {
   const [domains, owned, networks, storage, bridges] = await Promise.all([
     deps.helper('ListDomains', {}),
@@ -82,17 +59,9 @@ export async function observeHost(
 
   const containers: ObservedContainer[] = [];
   const engineNetworks: ObservedState['engineNetworks'] = [];
-  const seen = new Set<EngineName>();
-  for (const probe of probes) {
-    const engine = probe.endpoint.engine;
-    if (seen.has(engine) || (probe.status !== 'ok' && probe.status !== 'needs-helper')) continue;
-    seen.add(engine);
-    const summaries =
-      probe.status === 'ok'
-        ? await listEngineContainers(probe.endpoint)
-        : engine === 'docker' || engine === 'podman'
-          ? (await deps.helper('ListContainers', { engine })).containers
-          : [];
+  for (const engineOf of engines) {
+    const engine = engineOf.engine;
+    const [summaries, networkList] = await Promise.all([engineOf.listContainers(), engineOf.listNetworks()]);
     for (const summary of summaries) {
       let spec: ObservedContainer['spec'];
       try {
@@ -113,15 +82,13 @@ export async function observeHost(
         spec,
       });
     }
-    if (probe.status === 'ok') {
-      for (const network of await listEngineNetworks(dockerClient(probe.endpoint))) {
-        engineNetworks.push({
-          engine,
-          name: network.name,
-          origin: network.nova ? 'nova' : 'external',
-          project: network.project,
-        });
-      }
+    for (const network of networkList) {
+      engineNetworks.push({
+        engine,
+        name: network.name,
+        origin: network.origin === 'nova' ? 'nova' : 'external',
+        project: network.project,
+      });
     }
   }
   return {
@@ -161,26 +128,26 @@ export async function planNovaFile(
   options: { prune: boolean },
 ): Promise<PlanOutcome> {
   const warnings: string[] = [];
-  const [networks, links, status, probes] = await Promise.all([
+  const [networks, links, status, found] = await Promise.all([
     deps.helper('ListNetworks', {}),
     listHostLinks().catch((err: unknown) => {
       warnings.push(`host bridges were not read: ${err instanceof Error ? err.message : String(err)}`);
       return [];
     }),
     deps.helper('GetStatus', {}),
-    deps.discovery.probeAll(),
+    deps.containers.engines(),
   ]);
   if (status.libvirt.status !== 'ok') throw new NovaError('backend-unavailable', status.libvirt.detail);
   const bridges = links.filter((link) => link.kind === 'bridge').map((link) => link.name);
   const libvirtNetworks = networks.networks.map((n) => n.name);
-  const engineNames = probes.filter((p) => p.status === 'ok').map((p) => p.endpoint.engine);
+  const engineNames = found.engines.map((engine) => engine.engine);
   const read = await loadNovaFile(file, { networks: [...libvirtNetworks, ...bridges] });
   if (!read.ok) return { ok: false, path: read.path, errors: read.errors, warnings };
 
   const model = read.model;
   const observedStorage = await deps.helper('ListStorage', {});
   const userDataFiles = await readUserDataFiles(model, dirname(read.path));
-  const defaultEngine = ENGINE_ORDER.find((engine) => engineNames.includes(engine));
+  const defaultEngine = engineNames.length === 0 ? undefined : (await deps.containers.engine()).engine;
   const desired = resolveDesiredState(model, {
     fileDir: dirname(read.path),
     kvm: { usable: status.kvm.status === 'ok', reason: status.kvm.detail },
@@ -202,7 +169,7 @@ export async function planNovaFile(
       ...(issue.hint === undefined ? {} : { hint: issue.hint }),
     };
   });
-  const observed = await observeHost(deps, desired.project, probes);
+  const observed = await observeHost(deps, desired.project, found.engines);
   const plan = planChanges(desired, observed, options);
   for (const conflict of plan.conflicts) {
     if (conflict.path === undefined) continue;
@@ -220,25 +187,9 @@ export async function planNovaFile(
   return { ok: true, path: read.path, model, desired, plan, errors, warnings };
 }
 
-/** The real backend: libvirt through the helper, containers through the engines this user can reach. */
-export async function hostApplyBackend(deps: NovaFileDeps): Promise<ApplyBackend> {
-  const probes = await deps.discovery.probeAll();
-  const engines = directEngines(probes);
-  const engine = (name: EngineName | undefined): Docker => {
-    const chosen = name ?? ENGINE_ORDER.find((candidate) => engines.has(candidate));
-    const client = chosen === undefined ? undefined : engines.get(chosen);
-    if (client === undefined) {
-      const relayed = probes.some((p) => p.endpoint.engine === chosen && p.status === 'needs-helper');
-      throw new NovaError(
-        'backend-unavailable',
-        relayed
-          ? `${chosen ?? 'the container engine'} is root-owned, and this version of Nova changes containers only where it can reach the engine itself`
-          : `no container engine${chosen === undefined ? '' : ` (${chosen})`} answers here`,
-        relayed ? 'Run as root, or add yourself to the engine’s group.' : 'Start Docker or Podman.',
-      );
-    }
-    return client;
-  };
+/** The real backend: libvirt through the helper, containers through the engines (directly or through it). */
+export function hostApplyBackend(deps: NovaFileDeps): ApplyBackend {
+  const engine = (name: EngineName | undefined): Promise<ContainerEngine> => deps.containers.engine(name);
   const { helper } = deps;
   return {
     createHostBridge: async (spec, takeUplink) => {
@@ -302,12 +253,31 @@ export async function hostApplyBackend(deps: NovaFileDeps): Promise<ApplyBackend
       await helper('DeleteDomain', { project, name, removeVolumes });
     },
     createContainer: async (name, spec) => {
-      await createContainer(engine(name), spec);
+      await (await engine(name)).createContainer(spec);
     },
-    startContainer: (name, container) => startContainer(engine(name), container),
-    stopContainer: (name, container) => stopContainer(engine(name), container),
-    removeContainer: (name, container) => removeContainer(engine(name), container),
-    createEngineNetwork: (name, spec) => createEngineNetwork(engine(name), spec),
-    removeEngineNetwork: (name, network) => removeEngineNetwork(engine(name), network),
+    startContainer: async (name, project, container) => {
+      await (await engine(name)).startContainer({ container, project });
+    },
+    stopContainer: async (name, project, container) => {
+      await (await engine(name)).stopContainer({ container, project });
+    },
+    removeContainer: async (name, project, container) => {
+      try {
+        await (await engine(name)).removeContainer({ container, project }, { force: true });
+      } catch (err) {
+        // Gone already is what was asked.
+        if (!(err instanceof NovaError && err.code === 'not-found')) throw err;
+      }
+    },
+    createEngineNetwork: async (name, spec) => {
+      await (await engine(name)).createNetwork(spec);
+    },
+    removeEngineNetwork: async (name, project, network) => {
+      try {
+        await (await engine(name)).removeNetwork({ name: network, project });
+      } catch (err) {
+        if (!(err instanceof NovaError && err.code === 'not-found')) throw err;
+      }
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Instance, InstanceState, SourceStatus } from '@nova/core';
+import type { Instance, InstanceState, SourceId, SourceStatus } from '@nova/core';
 import { useEffect } from 'react';
 
 import type { InstancesStore } from '../../stores/instances.js';
@@ -29,23 +29,66 @@ function details(instance: Instance): string {
   return instance.image;
 }
 
-function SourceProblems({ sources }: { sources: SourceStatus[] }) {
-  const problems = sources.filter((source) => source.error !== undefined);
-  if (problems.length === 0) return null;
+const SOURCE_LABELS: Record<SourceId, string> = {
+  libvirt: 'libvirt',
+  bolt: 'Bolt',
+  docker: 'Docker',
+  podman: 'Podman',
+};
+
+const SOURCE_STATUS_LABELS: Record<SourceStatus['status'], string> = {
+  ok: 'Reachable',
+  unavailable: 'Unavailable',
+  absent: 'Not running',
+};
+
+function sourceDetail(source: SourceStatus): string {
+  const via = source.via === 'helper' ? ' via Nova’s helper' : '';
+  if (source.status === 'absent') return `nothing at ${source.endpoint}`;
+  if (source.status === 'unavailable') return source.error?.message ?? `no answer at ${source.endpoint}`;
+  const count = source.count ?? 0;
+  const what =
+    source.id === 'libvirt' ? (count === 1 ? 'VM' : 'VMs') : count === 1 ? 'container' : 'containers';
+  return `${count} ${what}${via}`;
+}
+
+/** Every source of instances and how it answered, not only the ones that failed. */
+export function Sources({
+  sources,
+  live = {},
+}: {
+  sources: SourceStatus[];
+  live?: Partial<Record<SourceId, boolean>>;
+}) {
+  if (sources.length === 0) return null;
   return (
-    <div className="problems">
-      {problems.map((source) => (
-        <div key={source.id} role="alert" className="problem">
-          <strong>{source.id}</strong>: {source.error?.message}
+    <ul className="sources" aria-label="Engines">
+      {sources.map((source) => (
+        <li key={source.id} className={`source source-${source.status}`} title={source.endpoint}>
+          <span className="source-name">{SOURCE_LABELS[source.id]}</span>
+          <span className="source-status">{SOURCE_STATUS_LABELS[source.status]}</span>
+          <span className="source-detail">{sourceDetail(source)}</span>
+          {live[source.id] === undefined ? null : (
+            <span
+              className={live[source.id] === true ? 'source-live' : 'source-not-live'}
+              title={
+                live[source.id] === true
+                  ? 'Changes made here show as they happen'
+                  : 'Nova cannot follow changes here now: use Refresh'
+              }
+            >
+              {live[source.id] === true ? 'Live' : 'Not live'}
+            </span>
+          )}
           {source.error?.detail === undefined ? null : <div className="hint">{source.error.detail}</div>}
-        </div>
+        </li>
       ))}
-    </div>
+    </ul>
   );
 }
 
 export function InstancesPage({ useInstances }: { useInstances: InstancesStore }) {
-  const { instances, sources, loading, error, loadedAt, refresh } = useInstances();
+  const { instances, sources, live, loading, error, loadedAt, lastChange, refresh } = useInstances();
 
   useEffect(() => {
     void refresh();
@@ -60,6 +103,9 @@ export function InstancesPage({ useInstances }: { useInstances: InstancesStore }
             ? ''
             : `${instances.length} ${instances.length === 1 ? 'instance' : 'instances'}`}
         </span>
+        <span className="last-change" role="status">
+          {lastChange === undefined ? '' : `Last change: ${lastChange}`}
+        </span>
         <button type="button" onClick={() => void refresh()} disabled={loading}>
           {loading ? 'Refreshing…' : 'Refresh'}
         </button>
@@ -70,7 +116,7 @@ export function InstancesPage({ useInstances }: { useInstances: InstancesStore }
           {error.detail === undefined ? null : <div className="hint">{error.detail}</div>}
         </div>
       )}
-      <SourceProblems sources={sources} />
+      <Sources sources={sources} live={live} />
       {loadedAt === undefined && loading ? <p aria-busy="true">Loading instances…</p> : null}
       {loadedAt !== undefined && instances.length === 0 ? (
         <p className="empty">No virtual machines or containers on this host yet.</p>

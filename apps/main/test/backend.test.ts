@@ -1,0 +1,173 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { EventName, EventPayload, InstanceChange } from '@nova/core';
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+import { type BackendServices, createBackend } from '../src/backend/backend.js';
+import { startBrowserServer } from '../src/browser/server.js';
+
+// Services double: this file tests when the backend follows changes and what it publishes.
+function services() {
+  const state = {
+    watching: 0,
+    started: 0,
+    closed: false,
+    emit: undefined as ((change: InstanceChange) => void) | undefined,
+  };
+  const double: BackendServices = {
+    instances: {
+      list: () => Promise.resolve({ instances: [], sources: [] }),
+    } as unknown as BackendServices['instances'],
+    version: () => Promise.resolve({ nova: '0.1.0', node: 'v20', components: [] }),
+    watchInstances: (listener) => {
+      state.watching++;
+      state.started++;
+      state.emit = listener;
+      return () => {
+        state.watching--;
+        state.emit = undefined;
+      };
+    },
+    close: () => {
+      state.closed = true;
+    },
+  };
+  return { state, double };
+}
+
+type Seen = [EventName, EventPayload<EventName>];
+
+describe('the backend’s event stream', () => {
+  it('follows changes only while someone listens: from the first subscriber to the last', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    expect(state.watching).toBe(0);
+    const first = backend.subscribe(() => undefined);
+    const second = backend.subscribe(() => undefined);
+    expect(state.watching).toBe(1);
+    first();
+    expect(state.watching).toBe(1);
+    second();
+    expect(state.watching).toBe(0);
+    // Leaving twice does not stop what a later subscriber started.
+    const third = backend.subscribe(() => undefined);
+    second();
+    expect(state.watching).toBe(1);
+    expect(state.started).toBe(2);
+    third();
+    expect(state.watching).toBe(0);
+  });
+
+  it('publishes each change as instances.changed to every listener', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    const a: Seen[] = [];
+    const b: Seen[] = [];
+    backend.subscribe((event, payload) => a.push([event, payload]));
+    backend.subscribe((event, payload) => b.push([event, payload]));
+    const change: InstanceChange = {
+      reason: 'docker: web stopped',
+      source: 'docker',
+      instanceId: 'container/docker/abc',
+      name: 'web',
+      state: 'stopped',
+    };
+    state.emit?.(change);
+    expect(a).toEqual([['instances.changed', change]]);
+    expect(b).toEqual(a);
+  });
+
+  it('sends only what the contract declares, and nothing that breaks it', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    const seen: Seen[] = [];
+    backend.subscribe((event, payload) => seen.push([event, payload]));
+    state.emit?.({ reason: 'libvirt: reachable', secret: 'x' } as InstanceChange);
+    state.emit?.({ reason: 'odd', state: 'exploded' } as unknown as InstanceChange);
+    expect(seen).toEqual([['instances.changed', { reason: 'libvirt: reachable' }]]);
+  });
+
+  it('tells a late subscriber whether each source is followed live, with the latest word only', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    backend.subscribe(() => undefined);
+    state.emit?.({ reason: 'docker: unavailable (gone)', source: 'docker', live: false });
+    state.emit?.({ reason: 'docker: reachable', source: 'docker', live: true });
+    state.emit?.({ reason: 'libvirt: reachable', source: 'libvirt', live: true });
+    state.emit?.({ reason: 'docker: web stopped', source: 'docker', instanceId: 'container/docker/abc' });
+    const late: Seen[] = [];
+    backend.subscribe((event, payload) => late.push([event, payload]));
+    expect(late).toEqual([
+      ['instances.changed', { reason: 'docker: reachable', source: 'docker', live: true }],
+      ['instances.changed', { reason: 'libvirt: reachable', source: 'libvirt', live: true }],
+    ]);
+  });
+
+  it('keeps delivering to the others when one listener throws', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    const seen: Seen[] = [];
+    backend.subscribe(() => {
+      throw new Error('socket gone');
+    });
+    backend.subscribe((event, payload) => seen.push([event, payload]));
+    state.emit?.({ reason: 'podman: db started' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('stops following on close', () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    backend.subscribe(() => undefined);
+    backend.close();
+    expect(state.watching).toBe(0);
+    expect(state.closed).toBe(true);
+  });
+});
+
+describe('browser mode’s event socket', () => {
+  it('starts following changes when a page connects, pushes them, and stops when the last page leaves', async () => {
+    const { state, double } = services();
+    const backend = createBackend(double);
+    const dir = mkdtempSync(join(tmpdir(), 'nova-static-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Nova</title>');
+    const server = await startBrowserServer({ backend, staticDir: dir });
+    const open = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`, {
+        headers: { Origin: server.origin, Cookie: `nova_token_${server.port}=${server.token}` },
+      });
+      await new Promise((resolve, reject) => {
+        ws.on('open', resolve);
+        ws.on('error', reject);
+      });
+      return ws;
+    };
+    try {
+      expect(state.watching).toBe(0);
+      const first = await open();
+      const second = await open();
+      await expect.poll(() => state.watching).toBe(1);
+      const received = new Promise<string>((resolve) =>
+        first.once('message', (data: Buffer) => {
+          resolve(data.toString());
+        }),
+      );
+      state.emit?.({ reason: 'docker: web stopped', instanceId: 'container/docker/abc', state: 'stopped' });
+      expect(JSON.parse(await received)).toEqual({
+        event: 'instances.changed',
+        payload: { reason: 'docker: web stopped', instanceId: 'container/docker/abc', state: 'stopped' },
+      });
+      first.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(state.watching).toBe(1);
+      second.close();
+      await expect.poll(() => state.watching).toBe(0);
+    } finally {
+      await server.close();
+      backend.close();
+    }
+  });
+});

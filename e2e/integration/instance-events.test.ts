@@ -1,0 +1,164 @@
+// Live instance state: a change made behind Nova's back (`docker stop`, `virsh suspend`) reaches the
+// listeners of ContainerManager.watch and NovaServices.watchInstances within a second, as main needs
+// it to push `instances.changed` to the GUI.
+import type { ContainerEvent, InstanceChange } from '@nova/core';
+import { createNovaServices, type NovaServices } from '@nova/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  defineDomain,
+  mustRun,
+  removeContainer,
+  removeDomain,
+  requireLab,
+  startContainer,
+  tinyGuestXml,
+  uniqueName,
+  virsh,
+} from '../support/lab.js';
+
+type Received<T> = T & { receivedAt: number };
+
+function waitFor<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const value = check();
+      if (value !== undefined) resolve(value);
+      else if (Date.now() - started > timeoutMs) reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      else setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+let services: NovaServices;
+
+beforeAll(() => {
+  requireLab();
+  services = createNovaServices();
+});
+
+afterAll(() => {
+  services.close();
+});
+
+describe.each(['docker', 'podman'] as const)('%s stop behind Nova’s back', (engine) => {
+  const containers: string[] = [];
+  const container = () => {
+    const name = uniqueName(`${engine}-live`);
+    containers.push(name);
+    return name;
+  };
+
+  afterAll(async () => {
+    for (const name of containers) await removeContainer(name, engine);
+  });
+
+  it('reaches ContainerManager.watch within a second', async () => {
+    const name = container();
+    const id = await startContainer(name, engine);
+    const events: Received<ContainerEvent>[] = [];
+    let available = false;
+    const stop = services.containers.watch({
+      event: (event) => events.push({ ...event, receivedAt: Date.now() }),
+      status: (status) => {
+        if (status.engine === engine) available = status.status === 'available';
+      },
+    });
+    try {
+      await waitFor(() => (available ? true : undefined), 10_000, `${engine} event stream`);
+      await mustRun(engine, ['stop', '-t', '0', name]);
+      const stopped = Date.now();
+      const event = await waitFor(
+        () => events.find((e) => e.engine === engine && e.containerId === id && e.state === 'stopped'),
+        5_000,
+        'stop event',
+      );
+      expect(event.receivedAt - stopped).toBeLessThan(1000);
+      expect(event.name).toBe(name);
+    } finally {
+      stop();
+    }
+  });
+
+  it('reaches watchInstances within a second, as one change with the row’s id and new state', async () => {
+    const name = container();
+    const id = await startContainer(name, engine);
+    const changes: Received<InstanceChange>[] = [];
+    const stop = services.watchInstances((change) => changes.push({ ...change, receivedAt: Date.now() }));
+    try {
+      await waitFor(
+        () =>
+          changes.find(
+            (c) => c.source === engine && c.instanceId === undefined && c.reason.includes('reachable'),
+          ),
+        10_000,
+        `${engine} reachable`,
+      );
+      await mustRun(engine, ['stop', '-t', '0', name]);
+      const stopped = Date.now();
+      const change = await waitFor(
+        () => changes.find((c) => c.instanceId === `container/${engine}/${id}` && c.state === 'stopped'),
+        5_000,
+        'stopped change',
+      );
+      expect(change.receivedAt - stopped).toBeLessThan(1000);
+      expect(change).toMatchObject({
+        source: engine,
+        name,
+        reason: `${engine}: ${name} ${engine === 'docker' ? 'stopped' : 'exited'}`,
+      });
+      // kill, die and stop came as one change.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(changes.filter((c) => c.instanceId === `container/${engine}/${id}`)).toHaveLength(1);
+
+      await removeContainer(name, engine);
+      const removed = await waitFor(
+        () => changes.find((c) => c.instanceId === `container/${engine}/${id}` && c.removed === true),
+        5_000,
+        'removed change',
+      );
+      expect(removed.reason).toBe(`${engine}: ${name} removed`);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('virsh behind Nova’s back', () => {
+  const vm = uniqueName('live-vm');
+
+  beforeAll(async () => {
+    await defineDomain(tinyGuestXml(vm));
+    await virsh('start', vm);
+  });
+
+  afterAll(async () => {
+    await removeDomain(vm);
+  });
+
+  it('reaches watchInstances through the helper’s signals within a second', async () => {
+    const uuid = (await virsh('domuuid', vm)).trim();
+    const changes: Received<InstanceChange>[] = [];
+    const stop = services.watchInstances((change) => changes.push({ ...change, receivedAt: Date.now() }));
+    try {
+      await waitFor(
+        () => changes.find((c) => c.source === 'libvirt' && c.reason.includes('reachable')),
+        30_000,
+        'libvirt reachable',
+      );
+      await virsh('suspend', vm);
+      const suspended = Date.now();
+      const change = await waitFor(
+        () => changes.find((c) => c.instanceId === `vm/${uuid}` && c.state === 'paused'),
+        5_000,
+        'paused change',
+      );
+      expect(change.receivedAt - suspended).toBeLessThan(1000);
+      expect(change).toMatchObject({ source: 'libvirt', name: vm, reason: `libvirt: ${vm} paused` });
+    } finally {
+      stop();
+    }
+  });
+});

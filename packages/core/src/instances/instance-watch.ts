@@ -1,0 +1,263 @@
+// Instance changes as they happen: the engines' container events and libvirt's signals (through the
+// helper), merged per instance over a short window, because one user action is a burst of events
+// (`docker stop` sends kill, die and stop), into one change that says what happened.
+import type { EngineWatchStatus } from '../containers/engine.js';
+import type { ContainerEvent } from '../contract/container-types.js';
+import type { BackendChanged, DomainChanged } from '../contract/helper.js';
+import type { InstanceChange, SourceId } from '../model/instance.js';
+
+export type InstanceChangeListener = (change: InstanceChange) => void;
+
+/** What follows the engines' container events: ContainerManager.watch. */
+export interface ContainerEventSource {
+  watch(watcher: { event(event: ContainerEvent): void; status(status: EngineWatchStatus): void }): () => void;
+}
+
+export interface VmWatcher {
+  domain(change: DomainChanged): void;
+  /** libvirt went away or came back (the helper's BackendChanged). */
+  backend(change: BackendChanged): void;
+  /** Whether the changes can be followed at all (the helper answers and took the subscription). */
+  status(status: 'available' | 'unavailable', detail: string): void;
+}
+
+/** What follows libvirt's domains: the helper's signals. */
+export interface VmEventSource {
+  watch(watcher: VmWatcher): () => void;
+}
+
+export interface CoalesceOptions {
+  /** A burst ends when nothing more came for this long… */
+  quietMs?: number;
+  /** …or this long after it began, so that a steady stream still reports. */
+  maxWaitMs?: number;
+}
+
+const CONTAINER_WORDS: Record<string, string> = {
+  create: 'created',
+  start: 'started',
+  restart: 'restarted',
+  die: 'exited',
+  died: 'exited',
+  stop: 'stopped',
+  kill: 'was sent a signal',
+  oom: 'ran out of memory',
+  pause: 'paused',
+  unpause: 'resumed',
+  destroy: 'removed',
+  remove: 'removed',
+  rename: 'renamed',
+  update: 'updated',
+};
+
+const DOMAIN_WORDS: Record<DomainChanged['event'], string> = {
+  defined: 'defined',
+  undefined: 'removed',
+  started: 'started',
+  suspended: 'paused',
+  resumed: 'resumed',
+  stopped: 'stopped',
+  shutdown: 'shut down',
+  pmsuspended: 'suspended',
+  crashed: 'crashed',
+  unknown: 'changed',
+};
+
+const isRemoval = (action: string) => action === 'destroy' || action === 'remove';
+
+/** One change for a burst of one container's events (in the order the engine sent them). */
+export function describeContainerBurst(events: readonly ContainerEvent[]): InstanceChange {
+  const last = events.at(-1);
+  if (last === undefined) throw new Error('describeContainerBurst needs at least one event');
+  const instanceId = `container/${last.engine}/${last.containerId}`;
+  const base = { source: last.engine, instanceId, name: last.name };
+  if (isRemoval(last.action))
+    return { ...base, reason: `${last.engine}: ${last.name} removed`, removed: true };
+  // The last event that says what the container is now (kill alone does not: the process may ignore it).
+  const telling = events.findLast((event) => event.state !== undefined);
+  const oom = events.some((event) => event.action === 'oom');
+  const word =
+    oom && telling?.state === 'stopped'
+      ? 'ran out of memory and stopped'
+      : (CONTAINER_WORDS[(telling ?? last).action] ?? (telling ?? last).action);
+  return {
+    ...base,
+    reason: `${last.engine}: ${last.name} ${word}`,
+    ...(telling?.state === undefined ? {} : { state: telling.state }),
+  };
+}
+
+/** One change for a burst of one domain's signals. */
+export function describeDomainBurst(signals: readonly DomainChanged[]): InstanceChange {
+  const last = signals.at(-1);
+  if (last === undefined) throw new Error('describeDomainBurst needs at least one signal');
+  const base = {
+    source: 'libvirt' as const,
+    ...(last.uuid === undefined ? {} : { instanceId: `vm/${last.uuid}` }),
+    name: last.name,
+  };
+  const reason = `libvirt: ${last.name} ${DOMAIN_WORDS[last.event]}`;
+  if (last.event === 'undefined') return { ...base, reason, removed: true };
+  return { ...base, reason, state: last.state };
+}
+
+/** A source's event stream went away or came back: everything it shows may have changed meanwhile. */
+export function describeSourceStatus(
+  source: SourceId,
+  status: 'available' | 'unavailable',
+  detail: string,
+): InstanceChange {
+  return {
+    source,
+    reason: status === 'available' ? `${source}: reachable` : `${source}: unavailable (${detail})`,
+    live: status === 'available',
+  };
+}
+
+type Burst =
+  | { kind: 'container'; events: ContainerEvent[] }
+  | { kind: 'domain'; signals: DomainChanged[] }
+  | { kind: 'source'; change: InstanceChange };
+
+function describeBurst(burst: Burst): InstanceChange {
+  switch (burst.kind) {
+    case 'container':
+      return describeContainerBurst(burst.events);
+    case 'domain':
+      return describeDomainBurst(burst.signals);
+    case 'source':
+      return burst.change;
+  }
+}
+
+/**
+ * Collects events per instance (and per source) and reports each once per burst: when the stream has
+ * been quiet for `quietMs`, or `maxWaitMs` after the burst began. No I/O; only timers.
+ */
+export class ChangeCoalescer {
+  readonly #pending = new Map<string, Burst>();
+  readonly #quietMs: number;
+  readonly #maxWaitMs: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #burstStarted = 0;
+  #closed = false;
+
+  constructor(
+    private readonly listener: InstanceChangeListener,
+    options: CoalesceOptions = {},
+  ) {
+    this.#quietMs = options.quietMs ?? 100;
+    this.#maxWaitMs = options.maxWaitMs ?? 500;
+  }
+
+  container(event: ContainerEvent): void {
+    const key = `container/${event.engine}/${event.containerId}`;
+    const burst = this.#pending.get(key);
+    if (burst?.kind === 'container') burst.events.push(event);
+    else this.#pending.set(key, { kind: 'container', events: [event] });
+    this.#schedule();
+  }
+
+  domain(signal: DomainChanged): void {
+    const key = signal.uuid === undefined ? `vm-name/${signal.name}` : `vm/${signal.uuid}`;
+    const burst = this.#pending.get(key);
+    if (burst?.kind === 'domain') burst.signals.push(signal);
+    else this.#pending.set(key, { kind: 'domain', signals: [signal] });
+    this.#schedule();
+  }
+
+  source(source: SourceId, status: 'available' | 'unavailable', detail: string): void {
+    // Deleted first so that the source's latest word is reported after the instance changes before it.
+    this.#pending.delete(`source/${source}`);
+    this.#pending.set(`source/${source}`, {
+      kind: 'source',
+      change: describeSourceStatus(source, status, detail),
+    });
+    this.#schedule();
+  }
+
+  /** Reports what is pending now. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const bursts = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const burst of bursts) {
+      if (this.#closed) return;
+      this.listener(describeBurst(burst));
+    }
+  }
+
+  /** Drops what is pending and reports nothing more. */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
+  }
+
+  #schedule(): void {
+    if (this.#closed) {
+      this.#pending.clear();
+      return;
+    }
+    const now = Date.now();
+    if (this.#timer === undefined) this.#burstStarted = now;
+    else clearTimeout(this.#timer);
+    const wait = Math.max(0, Math.min(this.#quietMs, this.#burstStarted + this.#maxWaitMs - now));
+    this.#timer = setTimeout(() => {
+      this.flush();
+    }, wait);
+  }
+}
+
+export interface InstanceEventSources {
+  containers?: ContainerEventSource;
+  vms?: VmEventSource;
+}
+
+/**
+ * Follows every source of instances and reports each change (coalesced) until the returned function is
+ * called. A source that is absent or fails does not stop the others; each one retries by itself and
+ * reports when it becomes reachable again, so that the listener can list everything anew.
+ */
+export function watchInstances(
+  sources: InstanceEventSources,
+  listener: InstanceChangeListener,
+  options: CoalesceOptions = {},
+): () => void {
+  const coalescer = new ChangeCoalescer(listener, options);
+  const stops: (() => void)[] = [];
+  if (sources.containers !== undefined) {
+    stops.push(
+      sources.containers.watch({
+        event: (event) => {
+          coalescer.container(event);
+        },
+        status: (status) => {
+          coalescer.source(status.engine, status.status, status.detail);
+        },
+      }),
+    );
+  }
+  if (sources.vms !== undefined) {
+    stops.push(
+      sources.vms.watch({
+        domain: (signal) => {
+          coalescer.domain(signal);
+        },
+        // Root-owned engines' BackendChanged reach the container side already (HelperEngine.watch).
+        backend: (change) => {
+          if (change.backend === 'libvirt') coalescer.source('libvirt', change.status, change.detail);
+        },
+        status: (status, detail) => {
+          coalescer.source('libvirt', status, detail);
+        },
+      }),
+    );
+  }
+  return () => {
+    coalescer.close();
+    for (const stop of stops) stop();
+  };
+}

@@ -1,0 +1,358 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import type { EngineWatchStatus } from '../src/containers/engine.js';
+import type { ContainerEvent } from '../src/contract/container-types.js';
+import type { DomainChanged, HelperSignalName, HelperSignalPayload } from '../src/contract/helper.js';
+import { type HelperSubscriber, watchHelperSignals } from '../src/instances/helper-signals.js';
+import {
+  ChangeCoalescer,
+  type ContainerEventSource,
+  describeContainerBurst,
+  describeDomainBurst,
+  type VmEventSource,
+  type VmWatcher,
+  watchInstances,
+} from '../src/instances/instance-watch.js';
+import type { InstanceChange } from '../src/model/instance.js';
+
+// Event sources here are in-memory doubles: this file tests the merging and the retries, not the engines.
+const ID = 'a'.repeat(64);
+const UUID = '00000000-0000-4000-8000-00000000000a';
+
+function event(action: string, extra: Partial<ContainerEvent> = {}): ContainerEvent {
+  const state =
+    action === 'die' || action === 'stop' || action === 'create'
+      ? ('stopped' as const)
+      : action === 'start'
+        ? ('running' as const)
+        : undefined;
+  return {
+    engine: 'docker',
+    containerId: ID,
+    name: 'web',
+    action,
+    ...(state === undefined ? {} : { state }),
+    at: 0,
+    ...extra,
+  };
+}
+
+function domain(event: DomainChanged['event'], state: DomainChanged['state'], uuid?: string): DomainChanged {
+  return { name: 'vm1', event, state, ...(uuid === undefined ? {} : { uuid }) };
+}
+
+describe('describeContainerBurst', () => {
+  it('says a docker stop (kill, die, stop) stopped the container, with its new state', () => {
+    expect(describeContainerBurst([event('kill'), event('die'), event('stop')])).toEqual({
+      source: 'docker',
+      instanceId: `container/docker/${ID}`,
+      name: 'web',
+      reason: 'docker: web stopped',
+      state: 'stopped',
+    });
+  });
+
+  it('says a removed container is gone', () => {
+    expect(describeContainerBurst([event('kill'), event('die'), event('destroy')])).toMatchObject({
+      reason: 'docker: web removed',
+      removed: true,
+    });
+    expect(describeContainerBurst([event('destroy')])).not.toHaveProperty('state');
+  });
+
+  it('reports the last state of a burst: docker run is create then start', () => {
+    expect(describeContainerBurst([event('create'), event('start')])).toMatchObject({
+      reason: 'docker: web started',
+      state: 'running',
+    });
+  });
+
+  it('claims no state for an event that does not tell it (a signal the process may ignore)', () => {
+    const change = describeContainerBurst([event('kill')]);
+    expect(change.reason).toBe('docker: web was sent a signal');
+    expect(change).not.toHaveProperty('state');
+  });
+
+  it('keeps the cause of an out-of-memory exit', () => {
+    expect(describeContainerBurst([event('oom'), event('die')]).reason).toBe(
+      'docker: web ran out of memory and stopped',
+    );
+  });
+
+  it('names Podman’s containers by engine', () => {
+    expect(describeContainerBurst([event('die', { engine: 'podman' })])).toMatchObject({
+      source: 'podman',
+      instanceId: `container/podman/${ID}`,
+      reason: 'podman: web exited',
+    });
+  });
+});
+
+describe('describeDomainBurst', () => {
+  it('gives the VM’s id and new state', () => {
+    expect(describeDomainBurst([domain('started', 'running', UUID)])).toEqual({
+      source: 'libvirt',
+      instanceId: `vm/${UUID}`,
+      name: 'vm1',
+      reason: 'libvirt: vm1 started',
+      state: 'running',
+    });
+  });
+
+  it('says an undefined VM is gone, and a redefined one is not', () => {
+    expect(
+      describeDomainBurst([domain('stopped', 'stopped', UUID), domain('undefined', 'stopped', UUID)]),
+    ).toMatchObject({ reason: 'libvirt: vm1 removed', removed: true });
+    expect(
+      describeDomainBurst([domain('undefined', 'stopped', UUID), domain('defined', 'stopped', UUID)]),
+    ).not.toHaveProperty('removed');
+  });
+
+  it('names no instance when the signal has no UUID', () => {
+    expect(describeDomainBurst([domain('suspended', 'paused')])).not.toHaveProperty('instanceId');
+  });
+});
+
+describe('ChangeCoalescer', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reports a burst of one container’s events once, after the stream is quiet', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change), { quietMs: 100, maxWaitMs: 500 });
+    coalescer.container(event('kill'));
+    vi.advanceTimersByTime(10);
+    coalescer.container(event('die'));
+    vi.advanceTimersByTime(60);
+    coalescer.container(event('stop'));
+    vi.advanceTimersByTime(99);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(seen.map((change) => change.reason)).toEqual(['docker: web stopped']);
+  });
+
+  it('reports each instance of a burst, in the order they first changed', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change));
+    coalescer.container(event('die', { containerId: 'b'.repeat(64), name: 'db' }));
+    coalescer.domain(domain('started', 'running', UUID));
+    coalescer.container(event('die'));
+    coalescer.container(event('die', { engine: 'podman' }));
+    vi.runAllTimers();
+    expect(seen.map((change) => change.reason)).toEqual([
+      'docker: db exited',
+      'libvirt: vm1 started',
+      'docker: web exited',
+      'podman: web exited',
+    ]);
+  });
+
+  it('still reports during a steady stream, at most maxWaitMs after it began', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change), { quietMs: 100, maxWaitMs: 300 });
+    for (let i = 0; i < 10; i++) {
+      coalescer.container(event(i % 2 === 0 ? 'start' : 'die'));
+      vi.advanceTimersByTime(50);
+    }
+    // 500 ms of events every 50 ms: reported at 300 ms, and again after the stream went quiet.
+    vi.runAllTimers();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.state).toBe('stopped');
+  });
+
+  it('reports a source’s latest status after the instance changes that came before it', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change));
+    coalescer.source('docker', 'unavailable', 'socket closed');
+    coalescer.container(event('die'));
+    coalescer.source('docker', 'available', 'docker answers');
+    vi.runAllTimers();
+    expect(seen).toEqual([
+      expect.objectContaining({ reason: 'docker: web exited' }),
+      { source: 'docker', reason: 'docker: reachable', live: true },
+    ]);
+  });
+
+  it('reports nothing after close', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change));
+    coalescer.container(event('die'));
+    coalescer.close();
+    coalescer.container(event('start'));
+    vi.runAllTimers();
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('watchInstances', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function sources() {
+    const state = {
+      container: undefined as
+        { event(event: ContainerEvent): void; status(status: EngineWatchStatus): void } | undefined,
+      vm: undefined as VmWatcher | undefined,
+      stopped: [] as string[],
+    };
+    const containers: ContainerEventSource = {
+      watch: (watcher) => {
+        state.container = watcher;
+        return () => state.stopped.push('containers');
+      },
+    };
+    const vms: VmEventSource = {
+      watch: (watcher) => {
+        state.vm = watcher;
+        return () => state.stopped.push('vms');
+      },
+    };
+    return { state, containers, vms };
+  }
+
+  it('merges container events and libvirt’s signals into one stream of changes', () => {
+    const { state, containers, vms } = sources();
+    const seen: InstanceChange[] = [];
+    const stop = watchInstances({ containers, vms }, (change) => seen.push(change));
+    state.container?.event(event('kill'));
+    state.container?.event(event('die'));
+    state.container?.event(event('stop'));
+    state.vm?.domain(domain('suspended', 'paused', UUID));
+    vi.runAllTimers();
+    expect(seen.map((change) => [change.reason, change.state])).toEqual([
+      ['docker: web stopped', 'stopped'],
+      ['libvirt: vm1 paused', 'paused'],
+    ]);
+    stop();
+    expect(state.stopped.sort()).toEqual(['containers', 'vms']);
+  });
+
+  it('takes libvirt’s availability from the helper, and engines’ only from the engine watch', () => {
+    const { state, containers, vms } = sources();
+    const seen: InstanceChange[] = [];
+    watchInstances({ containers, vms }, (change) => seen.push(change));
+    state.vm?.status('unavailable', 'Nova’s helper is not installed');
+    vi.runAllTimers();
+    state.vm?.backend({ backend: 'docker', status: 'unavailable', detail: 'gone' });
+    state.vm?.backend({ backend: 'libvirt', status: 'available', detail: 'back' });
+    state.container?.status({ engine: 'podman', status: 'unavailable', detail: 'stream ended' });
+    vi.runAllTimers();
+    expect(seen).toEqual([
+      { source: 'libvirt', reason: 'libvirt: unavailable (Nova’s helper is not installed)', live: false },
+      { source: 'libvirt', reason: 'libvirt: reachable', live: true },
+      { source: 'podman', reason: 'podman: unavailable (stream ended)', live: false },
+    ]);
+  });
+
+  it('works with containers alone (no helper) and reports nothing after stop', () => {
+    const { state, containers } = sources();
+    const seen: InstanceChange[] = [];
+    const stop = watchInstances({ containers }, (change) => seen.push(change));
+    state.container?.event(event('start'));
+    stop();
+    vi.runAllTimers();
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('watchHelperSignals', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  type Listener = <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void;
+
+  /** A helper client double: `failures` subscriptions fail before one succeeds. */
+  function helper(failures: number) {
+    const state = { attempts: 0, listener: undefined as Listener | undefined, unsubscribed: 0, lost: false };
+    const client: HelperSubscriber = {
+      get lost() {
+        return state.lost;
+      },
+      subscribe: (listener) => {
+        state.attempts++;
+        if (state.attempts <= failures) return Promise.reject(new Error('helper not installed'));
+        state.listener = listener;
+        return Promise.resolve(() => {
+          state.unsubscribed++;
+          return Promise.resolve();
+        });
+      },
+    };
+    return { state, connect: () => Promise.resolve(client) };
+  }
+
+  function recorder() {
+    const seen: string[] = [];
+    const watcher: VmWatcher = {
+      domain: (change) => seen.push(`domain ${change.name} ${change.event}`),
+      backend: (change) => seen.push(`backend ${change.backend} ${change.status}`),
+      status: (status, detail) => seen.push(`${status}: ${detail}`),
+    };
+    return { seen, watcher };
+  }
+
+  it('retries with a growing wait while the helper is absent, then follows its signals', async () => {
+    const { state, connect } = helper(2);
+    const { seen, watcher } = recorder();
+    const stop = watchHelperSignals(connect, watcher, { retryMs: 100, maxRetryMs: 1000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['unavailable: helper not installed']);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(state.attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(state.attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(state.attempts).toBe(3);
+    expect(seen).toEqual([
+      'unavailable: helper not installed',
+      'available: Nova’s helper sends libvirt’s changes',
+    ]);
+
+    state.listener?.('DomainChanged', { name: 'vm1', event: 'started', state: 'running' });
+    state.listener?.('BackendChanged', { backend: 'libvirt', status: 'unavailable', detail: 'x' });
+    state.listener?.('NetworkChanged', { name: 'default', event: 'started' });
+    expect(seen.slice(2)).toEqual(['domain vm1 started', 'backend libvirt unavailable']);
+    stop();
+    expect(state.unsubscribed).toBe(1);
+    state.listener?.('DomainChanged', { name: 'vm1', event: 'stopped', state: 'stopped' });
+    expect(seen).toHaveLength(4);
+  });
+
+  it('subscribes again when the bus connection is lost', async () => {
+    const { state, connect } = helper(0);
+    const { seen, watcher } = recorder();
+    const stop = watchHelperSignals(connect, watcher, { retryMs: 100, checkMs: 500 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(state.attempts).toBe(1);
+    state.lost = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(seen.at(-1)).toBe('unavailable: the connection to the system bus was lost');
+    state.lost = false;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(state.attempts).toBe(2);
+    expect(seen.at(-1)).toBe('available: Nova’s helper sends libvirt’s changes');
+    stop();
+  });
+
+  it('does not keep a subscription that arrives after stop', async () => {
+    const { state, connect } = helper(0);
+    const { seen, watcher } = recorder();
+    const stop = watchHelperSignals(connect, watcher);
+    stop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(state.unsubscribed).toBe(state.attempts);
+    expect(seen).toEqual([]);
+  });
+});
