@@ -17,7 +17,7 @@ function services() {
     closed: false,
     emit: undefined as ((change: InstanceChange) => void) | undefined,
   };
-  const double: BackendServices = {
+  const double = {
     instances: {
       list: () => Promise.resolve({ instances: [], sources: [] }),
     } as unknown as BackendServices['instances'],
@@ -34,7 +34,7 @@ function services() {
     close: () => {
       state.closed = true;
     },
-  };
+  } satisfies Partial<BackendServices> as unknown as BackendServices;
   return { state, double };
 }
 

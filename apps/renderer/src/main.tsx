@@ -6,8 +6,10 @@ import { createRoot } from 'react-dom/client';
 import { NovaClient } from './api/client.js';
 import { defaultTransport } from './api/transport.js';
 import { App } from './App.js';
+import { applyTheme } from './shell/theme.js';
 import { createInstancesStore } from './stores/instances.js';
 
+applyTheme();
 const client = new NovaClient(defaultTransport());
 const useInstances = createInstancesStore(client);
 // For the window's lifetime: main starts following the engines and libvirt when this subscribes.

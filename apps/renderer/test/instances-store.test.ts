@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { NovaClient } from '../src/api/client.js';
 import type { Transport } from '../src/api/transport.js';
-import { Sources } from '../src/features/instances/InstancesPage.js';
+import { Sources } from '../src/features/overview/OverviewPage.js';
 import { createInstancesStore } from '../src/stores/instances.js';
 
 // A transport double: lists come from a queue the test controls, events are pushed by the test.

@@ -1,6 +1,10 @@
 import { type EventName, type EventPayload, events, type InstanceChange, type SourceId } from '@nova/core';
 import type { NovaServices } from '@nova/core/node';
 
+import type { BackendFeature, FeatureContext } from './features/feature.js';
+import { metricsFeature } from './features/metrics.js';
+import { overviewFeature } from './features/overview.js';
+import { topologyFeature } from './features/topology.js';
 import { type ChannelHandlers, createRouter, type Dispatch } from './router.js';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -15,14 +19,37 @@ export interface Backend {
 }
 
 /** What the backend uses of Nova's services. */
-export type BackendServices = Pick<NovaServices, 'instances' | 'version' | 'watchInstances' | 'close'>;
+export type BackendServices = NovaServices;
 
 export function createBackend(services: BackendServices): Backend {
+  const listeners = new Set<EventListener>();
+  const context: FeatureContext = {
+    services,
+    publish: (event, payload) => {
+      publish(event, payload);
+    },
+    listenerCount: () => listeners.size,
+  };
+  const overview = overviewFeature(context);
+  const metrics = metricsFeature(context);
+  const topology = topologyFeature(context);
+  const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology];
   const handlers: ChannelHandlers = {
     'instances.list': () => services.instances.list(),
     'system.version': () => services.version(),
+    ...overview.handlers,
+    ...metrics.handlers,
+    ...topology.handlers,
   };
-  const listeners = new Set<EventListener>();
+  const each = (hook: 'onFirstListener' | 'onNoListener' | 'close') => {
+    for (const feature of features) {
+      try {
+        feature[hook]?.();
+      } catch {
+        // One feature's failure must not keep the others from starting or stopping.
+      }
+    }
+  };
   let stopWatching: (() => void) | undefined;
   // The latest word on each source's liveness, for a window that connects after the sources did.
   const liveness = new Map<SourceId, InstanceChange>();
@@ -49,12 +76,14 @@ export function createBackend(services: BackendServices): Backend {
     stopWatching?.();
     stopWatching = undefined;
     liveness.clear();
+    each('onNoListener');
   };
 
   return {
     dispatch: createRouter(handlers),
     subscribe(listener) {
       listeners.add(listener);
+      if (listeners.size === 1) each('onFirstListener');
       for (const change of liveness.values()) deliver([listener], 'instances.changed', change);
       stopWatching ??= services.watchInstances((change) => {
         const data = checked('instances.changed', change);
@@ -68,8 +97,9 @@ export function createBackend(services: BackendServices): Backend {
     },
     publish,
     close() {
-      stop();
+      if (listeners.size > 0) stop();
       listeners.clear();
+      each('close');
       services.close();
     },
   };

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 import { VersionReport } from '../model/host.js';
 import { InstanceChange, InstanceList } from '../model/instance.js';
+import { metricsChannels, metricsEvents } from './features/metrics.js';
+import { overviewChannels, overviewEvents } from './features/overview.js';
+import { topologyChannels, topologyEvents } from './features/topology.js';
 import type { CHANNEL_NAME_LIST, EVENT_NAME_LIST } from './names.js';
 
 /**
@@ -19,12 +22,18 @@ export const channels = {
     input: z.object({}).strict(),
     output: VersionReport,
   },
+  ...overviewChannels,
+  ...metricsChannels,
+  ...topologyChannels,
 } as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
 
 /** Events main pushes to the renderer. */
 export const events = {
   /** An instance or a source changed outside the renderer's view (engine events, libvirt signals). */
   'instances.changed': InstanceChange,
+  ...overviewEvents,
+  ...metricsEvents,
+  ...topologyEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Channels = typeof channels;

@@ -1,7 +1,22 @@
 // The contract's channel and event names alone, without schemas, for the preload (which must stay
 // small). A unit test keeps these lists equal to the keys of `channels` and `events`.
-export const CHANNEL_NAME_LIST = ['instances.list', 'system.version'] as const;
-export const EVENT_NAME_LIST = ['instances.changed'] as const;
+import { METRICS_CHANNEL_NAMES, METRICS_EVENT_NAMES } from './features/metrics-names.js';
+import { OVERVIEW_CHANNEL_NAMES, OVERVIEW_EVENT_NAMES } from './features/overview-names.js';
+import { TOPOLOGY_CHANNEL_NAMES, TOPOLOGY_EVENT_NAMES } from './features/topology-names.js';
+
+export const CHANNEL_NAME_LIST = [
+  'instances.list',
+  'system.version',
+  ...OVERVIEW_CHANNEL_NAMES,
+  ...METRICS_CHANNEL_NAMES,
+  ...TOPOLOGY_CHANNEL_NAMES,
+] as const;
+export const EVENT_NAME_LIST = [
+  'instances.changed',
+  ...OVERVIEW_EVENT_NAMES,
+  ...METRICS_EVENT_NAMES,
+  ...TOPOLOGY_EVENT_NAMES,
+] as const;
 
 /** The Electron IPC channel carrying a contract channel; only main and preload use it. */
 export const IPC_PREFIX = 'nova:';

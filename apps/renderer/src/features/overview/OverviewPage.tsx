@@ -87,7 +87,7 @@ export function Sources({
   );
 }
 
-export function InstancesPage({ useInstances }: { useInstances: InstancesStore }) {
+export function OverviewPage({ useInstances }: { useInstances: InstancesStore }) {
   const { instances, sources, live, loading, error, loadedAt, lastChange, refresh } = useInstances();
 
   useEffect(() => {

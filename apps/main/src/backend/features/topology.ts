@@ -1,0 +1,8 @@
+// The backend side of the desktop app's topology (issue 5/7): handlers for the channels of
+// packages/core/src/contract/features/topology.ts, and what it publishes while windows listen.
+import type { BackendFeature, FeatureContext } from './feature.js';
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- filled in by the topology work
+export function topologyFeature(_context: FeatureContext): BackendFeature<never> {
+  return { handlers: {} };
+}
