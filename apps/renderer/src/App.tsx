@@ -65,6 +65,7 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
       <main id="content" tabIndex={-1}>
         {page[route.page]()}
       </main>
+      <Notifications />
     </div>
   );
 }
