@@ -1,5 +1,7 @@
 // `npm start`: installs and builds what is missing, brings up the services Nova needs (as root), then
 // opens the Electron window where the binary exists and a display is there, browser mode otherwise.
+// `npm start -- --browser [--port N]`: browser mode in any case, on a fixed port if given (for a
+// headless host reached over an SSH tunnel: docs/desktop.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -38,10 +40,17 @@ function tryDownloadElectron() {
   return { why: `the Electron binary is not installed and could not be downloaded (${firstLine})` };
 }
 
+const portIndex = process.argv.indexOf('--port');
+const port = portIndex < 0 ? undefined : process.argv[portIndex + 1];
+if (port !== undefined && !/^\d{1,5}$/.test(port)) {
+  console.error(`nova: --port ${port}: not a port number`);
+  process.exit(2);
+}
+const browserOnly = process.argv.includes('--browser') || port !== undefined;
 const display = process.env.WAYLAND_DISPLAY || process.env.DISPLAY;
-let binary = electronBinary();
-let why;
-if (binary === undefined) ({ binary, why } = tryDownloadElectron());
+let binary = browserOnly ? undefined : electronBinary();
+let why = browserOnly ? 'asked for with --browser' : undefined;
+if (binary === undefined && !browserOnly) ({ binary, why } = tryDownloadElectron());
 if (binary !== undefined && !display) {
   why = 'there is no graphical session here (neither WAYLAND_DISPLAY nor DISPLAY is set)';
   binary = undefined;
@@ -59,7 +68,9 @@ if (binary !== undefined) {
   }
   child = spawn(binary, args, { cwd: ROOT, stdio: 'inherit' });
 } else {
-  child = spawn(process.execPath, [join(ROOT, 'apps/main/dist/browser-mode.cjs'), '--reason', why], {
+  const args = [join(ROOT, 'apps/main/dist/browser-mode.cjs'), '--reason', why];
+  if (port !== undefined) args.push('--port', port);
+  child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: 'inherit',
   });
