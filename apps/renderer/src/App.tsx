@@ -7,6 +7,7 @@ import { OverviewPage } from './features/overview/OverviewPage.js';
 import { SettingsPage } from './features/settings/SettingsPage.js';
 import { TemplatesPage } from './features/templates/TemplatesPage.js';
 import { TopologyPage } from './features/topology/TopologyPage.js';
+import { Notifications } from './shell/Notifications.js';
 import { type PageId, PAGES, parseRoute, type Route, routeHref } from './shell/routes.js';
 import type { InstancesStore } from './stores/instances.js';
 
