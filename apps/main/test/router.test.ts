@@ -5,12 +5,13 @@ import { type ChannelHandlers, createRouter } from '../src/backend/router.js';
 
 const version = { nova: '0.1.0', node: 'v20', components: [] };
 
+// Only the channels these tests call; the features' channels have their own tests.
 function handlers(overrides: Partial<ChannelHandlers> = {}): ChannelHandlers {
   return {
     'instances.list': () => Promise.resolve({ instances: [], sources: [] }),
     'system.version': () => Promise.resolve(version),
     ...overrides,
-  };
+  } as ChannelHandlers;
 }
 
 describe('createRouter', () => {

@@ -35,7 +35,7 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
     overview: () => <OverviewPage useInstances={useInstances} />,
     topology: () => <TopologyPage client={client} />,
     metrics: () => <MetricsPage client={client} />,
-    networks: () => <NetworksPage />,
+    networks: () => <NetworksPage client={client} selected={route.params['select']} />,
     templates: () => <TemplatesPage />,
     settings: () => <SettingsPage />,
   };

@@ -36,6 +36,11 @@ export * from './libvirt/network-builder.js';
 export * from './libvirt/network-xml.js';
 export * from './libvirt/storage-builder.js';
 export * from './libvirt/storage-xml.js';
+export * from './metrics/proc.js';
+export * from './metrics/rates.js';
+export * from './metrics/ring-buffer.js';
+export * from './metrics/sampler.js';
+export * from './metrics/sources.js';
 export { mapBounded, Semaphore } from './util/semaphore.js';
 
 export interface NovaServices {
@@ -180,6 +185,8 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
 export { NovaError };
 export * from './fs/atomic-write.js';
 export * from './host/ip-link.js';
+export * from './instances/instance-actions.js';
+export * from './instances/instance-details.js';
 export * from './libvirt/domain-clone.js';
 export * from './novafile/apply.js';
 export * from './novafile/edit.js';
@@ -187,3 +194,4 @@ export * from './novafile/load.js';
 export * from './novafile/novafile-service.js';
 export * from './novafile/plan.js';
 export * from './novafile/resolve.js';
+export * from './topology/index.js';

@@ -66,7 +66,7 @@ export function createBackend(services: BackendServices): Backend {
   // Only what the contract declares leaves main: unknown fields are dropped, a bad payload is not sent.
   const checked = <E extends EventName>(event: E, payload: EventPayload<E>): EventPayload<E> | undefined => {
     const parsed = events[event].safeParse(payload);
-    return parsed.success ? parsed.data : undefined;
+    return parsed.success ? (parsed.data as EventPayload<E>) : undefined;
   };
   const publish = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
     const data = checked(event, payload);

@@ -47,7 +47,7 @@ export class NovaClient {
     return this.transport.subscribe((name, payload) => {
       if (name !== event || !isEventName(name)) return;
       const parsed = events[event].safeParse(payload);
-      if (parsed.success) listener(parsed.data);
+      if (parsed.success) listener(parsed.data as EventPayload<E>);
     });
   }
 }

@@ -11,6 +11,8 @@ import { create } from 'zustand';
 import type { NovaClient } from '../api/client.js';
 
 export interface InstancesState {
+  /** The client this store lists through, for the views that act on what it lists. */
+  client: NovaClient;
   instances: Instance[];
   sources: SourceStatus[];
   loading: boolean;
@@ -118,6 +120,7 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
     };
 
     return {
+      client,
       instances: [],
       sources: [],
       loading: false,

@@ -1,0 +1,126 @@
+// The topology page's data: the graph main builds (`topology.get`), fetched again when instances
+// change (debounced), with a changed instance's state patched in at once.
+import { type InstanceChange, type NovaErrorData, toErrorData, type TopologyGraph } from '@nova/core';
+import { create } from 'zustand';
+
+import type { NovaClient } from '../api/client.js';
+
+export interface TopologyState {
+  graph: TopologyGraph | undefined;
+  /** A fetch someone waits for runs (the first one, Refresh); fetches after pushed changes are quiet. */
+  loading: boolean;
+  /** Why the last fetch failed as a whole (the backend did not answer). */
+  error: NovaErrorData | undefined;
+  /** Fetches the graph again; a call while a fetch runs makes one more fetch after it. */
+  refresh: () => Promise<void>;
+  /** Applies a pushed change: patches the instance it names at once, then fetches again (debounced). */
+  applyChange: (change: InstanceChange) => void;
+  /** Follows `instances.changed` until the returned function is called. */
+  listen: () => () => void;
+}
+
+export interface TopologyStoreOptions {
+  /** How long to wait for more changes before fetching again. */
+  debounceMs?: number;
+  /** The longest a fetch waits while changes keep coming. */
+  maxWaitMs?: number;
+}
+
+/** The graph with one instance's state changed, or without it (and its lines) when it is gone. */
+export function patchInstance(graph: TopologyGraph, change: InstanceChange): TopologyGraph {
+  const { instanceId } = change;
+  if (instanceId === undefined) return graph;
+  const node = graph.nodes.find((candidate) => candidate.id === instanceId);
+  if (node === undefined || (node.kind !== 'vm' && node.kind !== 'container')) return graph;
+  if (change.removed === true)
+    return {
+      ...graph,
+      nodes: graph.nodes.filter((candidate) => candidate.id !== instanceId),
+      edges: graph.edges.filter((edge) => edge.source !== instanceId && edge.target !== instanceId),
+    };
+  const { state } = change;
+  if (state === undefined || state === node.state) return graph;
+  return {
+    ...graph,
+    nodes: graph.nodes.map((candidate) => (candidate === node ? { ...node, state } : candidate)),
+  };
+}
+
+export function createTopologyStore(client: NovaClient, options: TopologyStoreOptions = {}) {
+  const debounceMs = options.debounceMs ?? 300;
+  const maxWaitMs = options.maxWaitMs ?? 2000;
+  let running: Promise<void> | undefined;
+  let again = false;
+  const askedAgain = () => again;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pendingSince = 0;
+
+  return create<TopologyState>()((set, get) => {
+    const fetchOnce = async () => {
+      try {
+        set({ graph: await client.call('topology.get', {}), error: undefined });
+      } catch (err) {
+        set({ error: toErrorData(err) });
+      }
+    };
+    const fetchAgain = (shown: boolean): Promise<void> => {
+      if (shown) set({ loading: true });
+      if (running !== undefined) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await fetchOnce();
+          } while (askedAgain());
+        } finally {
+          running = undefined;
+          set({ loading: false });
+        }
+      })();
+      return running;
+    };
+    const refresh = () => fetchAgain(true);
+    // Debounced, but a steady stream of changes still fetches at least every `maxWaitMs`.
+    const refreshSoon = () => {
+      const now = Date.now();
+      if (timer !== undefined) {
+        if (now - pendingSince >= maxWaitMs) return;
+        clearTimeout(timer);
+      } else pendingSince = now;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void fetchAgain(false);
+      }, debounceMs);
+    };
+
+    return {
+      graph: undefined,
+      loading: false,
+      error: undefined,
+      refresh,
+      applyChange(change) {
+        const { graph } = get();
+        if (graph !== undefined) {
+          const next = patchInstance(graph, change);
+          if (next !== graph) set({ graph: next });
+        }
+        refreshSoon();
+      },
+      listen() {
+        const stop = client.on('instances.changed', (change) => {
+          get().applyChange(change);
+        });
+        return () => {
+          stop();
+          if (timer !== undefined) clearTimeout(timer);
+          timer = undefined;
+        };
+      },
+    };
+  });
+}
+
+export type TopologyStore = ReturnType<typeof createTopologyStore>;

@@ -1,0 +1,26 @@
+// The sampler's sources on a real host: /proc, libvirt through the helper, every reachable engine.
+import type { ContainerManager } from '../containers/container-manager.js';
+import type { HelperCall } from '../novafile/novafile-service.js';
+import { readHostCounters } from './proc.js';
+import type { MetricsSources } from './sampler.js';
+
+export interface MetricsDeps {
+  helper: HelperCall;
+  containers: ContainerManager;
+}
+
+export function metricsSources(deps: MetricsDeps): MetricsSources {
+  return {
+    readHost: () => readHostCounters(),
+    // Without names: every domain in one GetAllDomainStats call.
+    domainStats: async () => (await deps.helper('GetDomainStats', {})).stats,
+    vmIds: async () => {
+      const { domains } = await deps.helper('ListDomains', {});
+      return new Map(domains.map((domain) => [domain.name, `vm/${domain.uuid}`]));
+    },
+    streamContainerStats: async (onSample, signal) => {
+      const { engines } = await deps.containers.engines();
+      await Promise.all(engines.map((engine) => engine.streamStats(onSample, signal).catch(() => undefined)));
+    },
+  };
+}

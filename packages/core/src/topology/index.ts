@@ -1,0 +1,2 @@
+export * from './topology-gather.js';
+export * from './topology-graph.js';
