@@ -1,8 +1,7 @@
 // Runs a TypeScript entry point of the repository under Node: bundles it with esbuild into a temporary
 // ES module (CommonJS dependencies included), then runs it. For scripts that use the workspace's code.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { build } from 'esbuild';
@@ -10,7 +9,10 @@ import { build } from 'esbuild';
 import { ROOT } from './setup.mjs';
 
 export async function runTs(entry, args = []) {
-  const outfile = join(mkdtempSync(join(tmpdir(), 'nova-run-')), `${basename(entry, '.ts')}.mjs`);
+  // Inside the repository, so that the packages left external (Playwright) resolve from its node_modules.
+  const cache = join(ROOT, 'node_modules/.cache');
+  mkdirSync(cache, { recursive: true });
+  const outfile = join(mkdtempSync(join(cache, 'nova-run-')), `${basename(entry, '.ts')}.mjs`);
   await build({
     entryPoints: [entry],
     outfile,
@@ -27,7 +29,8 @@ export async function runTs(entry, args = []) {
         "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
       ].join('\n'),
     },
-    external: ['cpu-features', '*.node', 'x11'],
+    // Playwright reads its own package files at run time: it cannot be bundled.
+    external: ['cpu-features', '*.node', 'x11', '@playwright/test', 'playwright', 'playwright-core'],
     logLevel: 'warning',
   });
   const result = spawnSync(process.execPath, [outfile, ...args], {

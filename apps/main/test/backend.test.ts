@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { EventName, EventPayload, InstanceChange } from '@nova/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 
 import { type BackendServices, createBackend } from '../src/backend/backend.js';
@@ -14,12 +14,16 @@ function services() {
   const state = {
     watching: 0,
     started: 0,
+    lists: 0,
     closed: false,
     emit: undefined as ((change: InstanceChange) => void) | undefined,
   };
   const double = {
     instances: {
-      list: () => Promise.resolve({ instances: [], sources: [] }),
+      list: () => {
+        state.lists++;
+        return Promise.resolve({ instances: [], sources: [] });
+      },
     } as unknown as BackendServices['instances'],
     version: () => Promise.resolve({ nova: '0.1.0', node: 'v20', components: [] }),
     watchInstances: (listener) => {
@@ -40,10 +44,56 @@ function services() {
 
 type Seen = [EventName, EventPayload<EventName>];
 
+describe('the backend’s list of instances', () => {
+  it('answers from its last list while it follows every change, and lists again after a change', async () => {
+    const { state, double } = services();
+    const backend = createBackend(double, { lingerMs: 0 });
+    await backend.dispatch('instances.list', {});
+    await backend.dispatch('instances.list', {});
+    // Nobody listens, so nothing is followed: each call lists.
+    expect(state.lists).toBe(2);
+    const leave = backend.subscribe(() => undefined);
+    await backend.dispatch('instances.list', {});
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(3);
+    state.emit?.({ reason: 'docker: web stopped' });
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(4);
+    leave();
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(5);
+  });
+
+  it('keeps following for a while after the last window left, so that a reload lists at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, double } = services();
+      const backend = createBackend(double, { lingerMs: 30_000 });
+      const leave = backend.subscribe(() => undefined);
+      await backend.dispatch('instances.list', {});
+      leave();
+      vi.advanceTimersByTime(29_000);
+      expect(state.watching).toBe(1);
+      // A reload within that time: no new watch, no new list.
+      const again = backend.subscribe(() => undefined);
+      await backend.dispatch('instances.list', {});
+      expect(state.started).toBe(1);
+      expect(state.lists).toBe(1);
+      again();
+      vi.advanceTimersByTime(30_000);
+      expect(state.watching).toBe(0);
+      await backend.dispatch('instances.list', {});
+      expect(state.lists).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('the backend’s event stream', () => {
   it('follows changes only while someone listens: from the first subscriber to the last', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     expect(state.watching).toBe(0);
     const first = backend.subscribe(() => undefined);
     const second = backend.subscribe(() => undefined);
@@ -63,7 +113,7 @@ describe('the backend’s event stream', () => {
 
   it('publishes each change as instances.changed to every listener', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     const a: Seen[] = [];
     const b: Seen[] = [];
     backend.subscribe((event, payload) => a.push([event, payload]));
@@ -82,7 +132,7 @@ describe('the backend’s event stream', () => {
 
   it('sends only what the contract declares, and nothing that breaks it', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     const seen: Seen[] = [];
     backend.subscribe((event, payload) => seen.push([event, payload]));
     state.emit?.({ reason: 'libvirt: reachable', secret: 'x' } as InstanceChange);
@@ -92,7 +142,7 @@ describe('the backend’s event stream', () => {
 
   it('tells a late subscriber whether each source is followed live, with the latest word only', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     backend.subscribe(() => undefined);
     state.emit?.({ reason: 'docker: unavailable (gone)', source: 'docker', live: false });
     state.emit?.({ reason: 'docker: reachable', source: 'docker', live: true });
@@ -108,7 +158,7 @@ describe('the backend’s event stream', () => {
 
   it('keeps delivering to the others when one listener throws', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     const seen: Seen[] = [];
     backend.subscribe(() => {
       throw new Error('socket gone');
@@ -120,7 +170,7 @@ describe('the backend’s event stream', () => {
 
   it('stops following on close', () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     backend.subscribe(() => undefined);
     backend.close();
     expect(state.watching).toBe(0);
@@ -131,7 +181,7 @@ describe('the backend’s event stream', () => {
 describe('browser mode’s event socket', () => {
   it('starts following changes when a page connects, pushes them, and stops when the last page leaves', async () => {
     const { state, double } = services();
-    const backend = createBackend(double);
+    const backend = createBackend(double, { lingerMs: 0 });
     const dir = mkdtempSync(join(tmpdir(), 'nova-static-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Nova</title>');
     const server = await startBrowserServer({ backend, staticDir: dir });

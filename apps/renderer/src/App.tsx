@@ -1,15 +1,21 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 
 import type { NovaClient } from './api/client.js';
-import { MetricsPage } from './features/metrics/MetricsPage.js';
 import { NetworksPage } from './features/networks/NetworksPage.js';
 import { OverviewPage } from './features/overview/OverviewPage.js';
 import { SettingsPage } from './features/settings/SettingsPage.js';
 import { TemplatesPage } from './features/templates/TemplatesPage.js';
-import { TopologyPage } from './features/topology/TopologyPage.js';
 import { Notifications } from './shell/Notifications.js';
 import { type PageId, PAGES, parseRoute, type Route, routeHref } from './shell/routes.js';
 import type { InstancesStore } from './stores/instances.js';
+
+// The graph and chart libraries load with their pages, so that the overview comes up first.
+const TopologyPage = lazy(() =>
+  import('./features/topology/TopologyPage.js').then((module) => ({ default: module.TopologyPage })),
+);
+const MetricsPage = lazy(() =>
+  import('./features/metrics/MetricsPage.js').then((module) => ({ default: module.MetricsPage })),
+);
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -64,7 +70,7 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
         </ul>
       </nav>
       <main id="content" tabIndex={-1}>
-        {page[route.page]()}
+        <Suspense fallback={<p aria-busy="true">Loading…</p>}>{page[route.page]()}</Suspense>
       </main>
       <Notifications />
     </div>

@@ -137,7 +137,10 @@ describe('ChangeCoalescer', () => {
 
   it('reports each instance of a burst, in the order they first changed', () => {
     const seen: InstanceChange[] = [];
-    const coalescer = new ChangeCoalescer((change) => seen.push(change));
+    const coalescer = new ChangeCoalescer((change) => seen.push(change), {
+      quietMs: 100,
+      domainQuietMs: 100,
+    });
     coalescer.container(event('die', { containerId: 'b'.repeat(64), name: 'db' }));
     coalescer.domain(domain('started', 'running', UUID));
     coalescer.container(event('die'));
@@ -148,6 +151,30 @@ describe('ChangeCoalescer', () => {
       'libvirt: vm1 started',
       'docker: web exited',
       'podman: web exited',
+    ]);
+  });
+
+  it('reports a VM’s change after its own short quiet time, without waiting for a container’s burst', () => {
+    const seen: InstanceChange[] = [];
+    const coalescer = new ChangeCoalescer((change) => seen.push(change), {
+      quietMs: 100,
+      domainQuietMs: 10,
+    });
+    coalescer.container(event('kill'));
+    coalescer.domain(domain('suspended', 'paused', UUID));
+    vi.advanceTimersByTime(9);
+    expect(seen).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(seen.map((change) => change.reason)).toEqual(['libvirt: vm1 paused']);
+    // The container's burst goes on and is reported once, whole.
+    coalescer.container(event('die'));
+    coalescer.container(event('stop'));
+    vi.advanceTimersByTime(99);
+    expect(seen).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(seen.map((change) => [change.reason, change.state])).toEqual([
+      ['libvirt: vm1 paused', 'paused'],
+      ['docker: web stopped', 'stopped'],
     ]);
   });
 
@@ -227,9 +254,10 @@ describe('watchInstances', () => {
     state.container?.event(event('stop'));
     state.vm?.domain(domain('suspended', 'paused', UUID));
     vi.runAllTimers();
+    // The VM's change is due first: it waits only DOMAIN_QUIET_MS.
     expect(seen.map((change) => [change.reason, change.state])).toEqual([
-      ['docker: web stopped', 'stopped'],
       ['libvirt: vm1 paused', 'paused'],
+      ['docker: web stopped', 'stopped'],
     ]);
     stop();
     expect(state.stopped.sort()).toEqual(['containers', 'vms']);

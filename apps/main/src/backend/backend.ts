@@ -1,4 +1,11 @@
-import { type EventName, type EventPayload, events, type InstanceChange, type SourceId } from '@nova/core';
+import {
+  type EventName,
+  type EventPayload,
+  events,
+  type InstanceChange,
+  type InstanceList,
+  type SourceId,
+} from '@nova/core';
 import type { NovaServices } from '@nova/core/node';
 
 import type { BackendFeature, FeatureContext } from './features/feature.js';
@@ -21,7 +28,19 @@ export interface Backend {
 /** What the backend uses of Nova's services. */
 export type BackendServices = NovaServices;
 
-export function createBackend(services: BackendServices): Backend {
+export interface BackendOptions {
+  /**
+   * How long the backend keeps following changes (and so its list of instances stays trusted) after
+   * the last window left: a reload or a new window within this time lists at once.
+   */
+  lingerMs?: number;
+}
+
+/** The default of BackendOptions.lingerMs. */
+export const LINGER_MS = 30_000;
+
+export function createBackend(services: BackendServices, options: BackendOptions = {}): Backend {
+  const lingerMs = options.lingerMs ?? LINGER_MS;
   const listeners = new Set<EventListener>();
   const context: FeatureContext = {
     services,
@@ -34,8 +53,32 @@ export function createBackend(services: BackendServices): Backend {
   const metrics = metricsFeature(context);
   const topology = topologyFeature(context);
   const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology];
+  // The last full list, trusted while every change is followed: no change since it was read, and the
+  // watch running all along. Any change drops it (the window lists again after a change anyway).
+  let cached: InstanceList | undefined;
+  let generation = 0;
+  let listing: Promise<InstanceList> | undefined;
+  const listInstances = (): Promise<InstanceList> => {
+    if (cached !== undefined) return Promise.resolve(cached);
+    listing ??= (async () => {
+      const since = generation;
+      const watching = stopWatching !== undefined;
+      try {
+        const list = await services.instances.list();
+        if (watching && stopWatching !== undefined && since === generation) cached = list;
+        return list;
+      } finally {
+        listing = undefined;
+      }
+    })();
+    return listing;
+  };
+  const forget = () => {
+    generation++;
+    cached = undefined;
+  };
   const handlers: ChannelHandlers = {
-    'instances.list': () => services.instances.list(),
+    'instances.list': listInstances,
     'system.version': () => services.version(),
     ...overview.handlers,
     ...metrics.handlers,
@@ -51,6 +94,7 @@ export function createBackend(services: BackendServices): Backend {
     }
   };
   let stopWatching: (() => void) | undefined;
+  let linger: ReturnType<typeof setTimeout> | undefined;
   // The latest word on each source's liveness, for a window that connects after the sources did.
   const liveness = new Map<SourceId, InstanceChange>();
 
@@ -72,11 +116,13 @@ export function createBackend(services: BackendServices): Backend {
     const data = checked(event, payload);
     if (data !== undefined) deliver([...listeners], event, data);
   };
-  const stop = () => {
+  const stopFollowing = () => {
+    if (linger !== undefined) clearTimeout(linger);
+    linger = undefined;
     stopWatching?.();
     stopWatching = undefined;
     liveness.clear();
-    each('onNoListener');
+    forget();
   };
 
   return {
@@ -84,20 +130,28 @@ export function createBackend(services: BackendServices): Backend {
     subscribe(listener) {
       listeners.add(listener);
       if (listeners.size === 1) each('onFirstListener');
+      if (linger !== undefined) clearTimeout(linger);
+      linger = undefined;
       for (const change of liveness.values()) deliver([listener], 'instances.changed', change);
       stopWatching ??= services.watchInstances((change) => {
+        forget();
         const data = checked('instances.changed', change);
         if (data === undefined) return;
         if (data.source !== undefined && data.live !== undefined) liveness.set(data.source, data);
         deliver([...listeners], 'instances.changed', data);
       });
       return () => {
-        if (listeners.delete(listener) && listeners.size === 0) stop();
+        if (!listeners.delete(listener) || listeners.size > 0) return;
+        // What runs only for windows stops now; following changes lingers for a reload.
+        each('onNoListener');
+        if (lingerMs <= 0) stopFollowing();
+        else linger = setTimeout(stopFollowing, lingerMs);
       };
     },
     publish,
     close() {
-      if (listeners.size > 0) stop();
+      if (listeners.size > 0) each('onNoListener');
+      stopFollowing();
       listeners.clear();
       each('close');
       services.close();

@@ -27,8 +27,10 @@ export interface VmEventSource {
 }
 
 export interface CoalesceOptions {
-  /** A burst ends when nothing more came for this long… */
+  /** A burst of a container's (or a source's) events ends when nothing more came for this long… */
   quietMs?: number;
+  /** …a VM's, after this long: libvirt sends one event per change, and it must show at once. */
+  domainQuietMs?: number;
   /** …or this long after it began, so that a steady stream still reports. */
   maxWaitMs?: number;
 }
@@ -131,61 +133,76 @@ function describeBurst(burst: Burst): InstanceChange {
 }
 
 /**
- * Collects events per instance (and per source) and reports each once per burst: when the stream has
- * been quiet for `quietMs`, or `maxWaitMs` after the burst began. No I/O; only timers.
+ * Quiet time before a container's burst is reported: `docker stop` sends kill, die and stop within a
+ * few milliseconds, which must make one change with the final state.
+ */
+export const QUIET_MS = 100;
+/** Quiet time before a VM's burst is reported: libvirt sends one event per change. */
+export const DOMAIN_QUIET_MS = 10;
+
+interface PendingBurst {
+  burst: Burst;
+  first: number;
+  last: number;
+  quietMs: number;
+}
+
+/**
+ * Collects events per instance (and per source) and reports each burst once: when its instance has
+ * been quiet for its quiet time, or `maxWaitMs` after the burst began. Each burst has its own
+ * deadline, so a VM's change is not held back by a container's burst. No I/O; only timers.
  */
 export class ChangeCoalescer {
-  readonly #pending = new Map<string, Burst>();
+  readonly #pending = new Map<string, PendingBurst>();
   readonly #quietMs: number;
+  readonly #domainQuietMs: number;
   readonly #maxWaitMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #burstStarted = 0;
   #closed = false;
 
   constructor(
     private readonly listener: InstanceChangeListener,
     options: CoalesceOptions = {},
   ) {
-    this.#quietMs = options.quietMs ?? 100;
+    this.#quietMs = options.quietMs ?? QUIET_MS;
+    this.#domainQuietMs = options.domainQuietMs ?? DOMAIN_QUIET_MS;
     this.#maxWaitMs = options.maxWaitMs ?? 500;
   }
 
   container(event: ContainerEvent): void {
     const key = `container/${event.engine}/${event.containerId}`;
-    const burst = this.#pending.get(key);
-    if (burst?.kind === 'container') burst.events.push(event);
-    else this.#pending.set(key, { kind: 'container', events: [event] });
+    const pending = this.#pending.get(key);
+    if (pending?.burst.kind === 'container') {
+      pending.burst.events.push(event);
+      pending.last = Date.now();
+    } else this.#add(key, { kind: 'container', events: [event] }, this.#quietMs);
     this.#schedule();
   }
 
   domain(signal: DomainChanged): void {
     const key = signal.uuid === undefined ? `vm-name/${signal.name}` : `vm/${signal.uuid}`;
-    const burst = this.#pending.get(key);
-    if (burst?.kind === 'domain') burst.signals.push(signal);
-    else this.#pending.set(key, { kind: 'domain', signals: [signal] });
+    const pending = this.#pending.get(key);
+    if (pending?.burst.kind === 'domain') {
+      pending.burst.signals.push(signal);
+      pending.last = Date.now();
+    } else this.#add(key, { kind: 'domain', signals: [signal] }, this.#domainQuietMs);
     this.#schedule();
   }
 
   source(source: SourceId, status: 'available' | 'unavailable', detail: string): void {
     // Deleted first so that the source's latest word is reported after the instance changes before it.
     this.#pending.delete(`source/${source}`);
-    this.#pending.set(`source/${source}`, {
-      kind: 'source',
-      change: describeSourceStatus(source, status, detail),
-    });
+    this.#add(
+      `source/${source}`,
+      { kind: 'source', change: describeSourceStatus(source, status, detail) },
+      this.#quietMs,
+    );
     this.#schedule();
   }
 
   /** Reports what is pending now. */
   flush(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const bursts = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const burst of bursts) {
-      if (this.#closed) return;
-      this.listener(describeBurst(burst));
-    }
+    this.#report(() => true);
   }
 
   /** Drops what is pending and reports nothing more. */
@@ -196,18 +213,49 @@ export class ChangeCoalescer {
     this.#pending.clear();
   }
 
+  #add(key: string, burst: Burst, quietMs: number): void {
+    const now = Date.now();
+    this.#pending.set(key, { burst, first: now, last: now, quietMs });
+  }
+
+  #due(pending: PendingBurst): number {
+    return Math.min(pending.last + pending.quietMs, pending.first + this.#maxWaitMs);
+  }
+
+  /** Reports the bursts `ready` picks, in the order their instances first changed. */
+  #report(ready: (pending: PendingBurst) => boolean): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const bursts: Burst[] = [];
+    for (const [key, pending] of this.#pending) {
+      if (!ready(pending)) continue;
+      this.#pending.delete(key);
+      bursts.push(pending.burst);
+    }
+    for (const burst of bursts) {
+      if (this.#closed) return;
+      this.listener(describeBurst(burst));
+    }
+    this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#closed) {
       this.#pending.clear();
       return;
     }
-    const now = Date.now();
-    if (this.#timer === undefined) this.#burstStarted = now;
-    else clearTimeout(this.#timer);
-    const wait = Math.max(0, Math.min(this.#quietMs, this.#burstStarted + this.#maxWaitMs - now));
-    this.#timer = setTimeout(() => {
-      this.flush();
-    }, wait);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.size === 0) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const pending of this.#pending.values()) next = Math.min(next, this.#due(pending));
+    this.#timer = setTimeout(
+      () => {
+        const now = Date.now();
+        this.#report((pending) => this.#due(pending) <= now);
+      },
+      Math.max(0, next - Date.now()),
+    );
   }
 }
 

@@ -1,18 +1,24 @@
 // The selected instance in detail: summary, live charts, disks, NICs with addresses, snapshots, logs
 // (containers), its NovaFile section, and libvirt's XML or the container's inspect JSON.
 import { type Instance, type InstanceDetails, type NovaErrorData, toErrorData } from '@nova/core';
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
 import { STATE_LABELS } from '../../stores/overview-view.js';
-import { InstanceCharts } from '../metrics/InstanceCharts.js';
 import { InstanceLogs } from './InstanceLogs.js';
+
+// The chart library loads with the first pane that shows charts, not with the overview.
+const InstanceCharts = lazy(() =>
+  import('../metrics/InstanceCharts.js').then((module) => ({ default: module.InstanceCharts })),
+);
 
 function Charts({ id, name }: { id: string; name: string }) {
   return (
     <section aria-labelledby="pane-charts" className="pane-section">
       <h3 id="pane-charts">Live load</h3>
-      <InstanceCharts instanceId={id} name={name} />
+      <Suspense fallback={<p aria-busy="true">Loading charts…</p>}>
+        <InstanceCharts instanceId={id} name={name} />
+      </Suspense>
     </section>
   );
 }
