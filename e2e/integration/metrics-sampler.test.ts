@@ -25,6 +25,7 @@ import {
 } from '../support/lab.js';
 
 const vmName = uniqueName('metrics-vm');
+const idleVm = uniqueName('metrics-off');
 const containerName = uniqueName('metrics-ct');
 let services: NovaServices;
 let vmId: string;
@@ -77,17 +78,28 @@ beforeAll(async () => {
   services = createNovaServices();
   await defineDomain(tinyGuestXml(vmName));
   await virsh('start', vmName);
+  await defineDomain(tinyGuestXml(idleVm));
   vmId = `vm/${(await virsh('domuuid', vmName)).trim()}`;
   containerId = `container/docker/${await startContainer(containerName)}`;
 });
 
 afterAll(async () => {
   await removeDomain(vmName);
+  await removeDomain(idleVm);
   await removeContainer(containerName);
   services.close();
 });
 
 describe('the metrics sampler on the lab', () => {
+  it('asks libvirt for the running domains only: a shut-off one has no load to sample', async () => {
+    const active = (await services.helper('GetDomainStats', { activeOnly: true })).stats.map((s) => s.name);
+    expect(active).toContain(vmName);
+    expect(active).not.toContain(idleVm);
+    // Without the flag (nova vm stats), every domain is there, shut-off ones too.
+    const all = (await services.helper('GetDomainStats', {})).stats.map((s) => s.name);
+    expect(all).toEqual(expect.arrayContaining([vmName, idleVm]));
+  });
+
   it('yields CPU and memory of a running VM and a running container, and the host’s figures', async () => {
     const { state, wrapped } = countingContainers(services.containers);
     const sampler = new MetricsSampler(metricsSources({ helper: services.helper, containers: wrapped }));

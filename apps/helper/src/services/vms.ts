@@ -280,8 +280,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       return { xml: await manager.domainXml(path, inactive ? XML_INACTIVE : 0) };
     },
 
-    GetDomainStats: async ({ names }) => {
-      const stats = await libvirt.allDomainStats();
+    GetDomainStats: async ({ names, activeOnly }) => {
+      const stats = await libvirt.allDomainStats({ activeOnly: activeOnly === true });
       return { stats: names === undefined ? stats : stats.filter((entry) => names.includes(entry.name)) };
     },
 

@@ -220,8 +220,14 @@ export const helperMethods = {
   GetDomainStats: {
     action: 'dev.nova.vm.read',
     summary:
-      'CPU, memory, disk and network counters of every domain (or the named ones), in one libvirt call',
-    input: z.object({ names: z.array(ResourceName).max(10_000).optional() }).strict(),
+      'CPU, memory, disk and network counters of every domain (or the named ones, or the running ones), in one libvirt call',
+    input: z
+      .object({
+        names: z.array(ResourceName).max(10_000).optional(),
+        /** Only running or paused domains: a shut-off one has no load, and a host may define hundreds. */
+        activeOnly: z.boolean().optional(),
+      })
+      .strict(),
     output: z.object({ stats: z.array(DomainStats) }),
   },
   GetDomainAddresses: {

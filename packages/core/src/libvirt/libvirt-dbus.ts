@@ -16,6 +16,8 @@ export const LIBVIRT_QEMU_PATH = '/org/libvirt/QEMU';
 
 /** virDomainStatsTypes: state, balloon (memory), vcpu. */
 const STATS_STATE = 1;
+/** virConnectGetAllDomainStatsFlags: running or paused domains only. */
+const CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE = 1;
 const STATS_CPU = 2;
 const STATS_BALLOON = 4;
 const STATS_VCPU = 8;
@@ -117,10 +119,10 @@ export class LibvirtDbusClient {
    * CPU, memory, disk and network counters of every domain, in one call (GetAllDomainStats): the way
    * to sample hundreds of VMs without a call each.
    */
-  async allDomainStats(): Promise<DomainStats[]> {
+  async allDomainStats(options: { activeOnly?: boolean } = {}): Promise<DomainStats[]> {
     const [records] = await this.#connect('GetAllDomainStats', 'uu', [
       STATS_STATE | STATS_CPU | STATS_BALLOON | STATS_VCPU | STATS_INTERFACE | STATS_BLOCK,
-      0,
+      options.activeOnly === true ? CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE : 0,
     ]);
     return expectArray(records, 'GetAllDomainStats').flatMap((record) => {
       const [name, raw] = expectArray(record, 'a stats record');
