@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { ContainerEvent, LogEntry, NewContainer } from '@nova/core';
+import type { ContainerEvent, LogEntry } from '@nova/core';
 import {
   type ContainerEngine,
   EngineDiscovery,
@@ -14,7 +14,7 @@ import {
 } from '@nova/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { mustRun, requireLab, run, TEST_IMAGE, uniqueName } from '../support/lab.js';
+import { containerSpec, mustRun, requireLab, run, TEST_IMAGE, uniqueName } from '../support/lab.js';
 
 type EngineCli = 'docker' | 'podman';
 
@@ -23,21 +23,7 @@ function engineFor(name: EngineCli): ContainerEngine {
   return new EngineDiscovery(undefined, () => [endpoint]).directEngine(endpoint);
 }
 
-function spec(name: string, extra: Partial<NewContainer> = {}): NewContainer {
-  return {
-    name,
-    image: TEST_IMAGE,
-    command: ['sleep', '3600'],
-    env: {},
-    ports: [],
-    mounts: [],
-    restart: { name: 'no' },
-    readOnly: false,
-    noNewPrivileges: false,
-    gpus: false,
-    ...extra,
-  };
-}
+const spec = containerSpec;
 
 /** The fields of the engines' own `inspect` output these tests read. */
 interface EngineInspect {

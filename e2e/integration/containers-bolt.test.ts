@@ -18,7 +18,15 @@ import {
 } from '@nova/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { mustRun, removeContainer, run, startContainer, TEST_IMAGE, uniqueName } from '../support/lab.js';
+import {
+  containerSpec,
+  mustRun,
+  removeContainer,
+  run,
+  startContainer,
+  TEST_IMAGE,
+  uniqueName,
+} from '../support/lab.js';
 
 const DOCKER_SOCKET = ROOT_ENGINE_SOCKETS.docker;
 const ENV_KEYS = ['NOVA_BOLT_HOST', 'NOVA_ENGINE', 'DOCKER_HOST'] as const;
@@ -74,18 +82,7 @@ async function startProxy(socketPath: string): Promise<{
 }
 
 function spec(name: string): NewContainer {
-  return {
-    name,
-    image: TEST_IMAGE,
-    command: ['sleep', '3600'],
-    env: { API_TOKEN: 'SECRET-in-env' },
-    ports: [],
-    mounts: [],
-    restart: { name: 'no' },
-    readOnly: false,
-    noNewPrivileges: false,
-    gpus: false,
-  };
+  return containerSpec(name, { env: { API_TOKEN: 'SECRET-in-env' } });
 }
 
 async function dockerState(name: string): Promise<string> {

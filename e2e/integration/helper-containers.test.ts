@@ -21,13 +21,13 @@ import type {
   ImageProgress,
   ImageSummary,
   LogEntry,
-  NewContainer,
 } from '@nova/core';
 import { HelperClient } from '@nova/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { bundleForUsers, runBundleAs, spawnBundleAs } from '../support/as-user.js';
 import {
+  containerSpec,
   DENIED_USER,
   GRANTED_USER,
   mustRun,
@@ -82,21 +82,7 @@ function refused(outcome: Outcome<unknown>, code: ErrorCode, message?: RegExp | 
   return outcome.error.message;
 }
 
-function spec(name: string, extra: Partial<NewContainer> = {}): NewContainer {
-  return {
-    name,
-    image: TEST_IMAGE,
-    command: ['sleep', '3600'],
-    env: {},
-    ports: [],
-    mounts: [],
-    restart: { name: 'no' },
-    readOnly: false,
-    noNewPrivileges: false,
-    gpus: false,
-    ...extra,
-  };
-}
+const spec = containerSpec;
 
 /** The fields of `docker/podman container inspect` these tests read. */
 interface Inspected {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { NewContainer } from '@nova/core';
 import { type BoundedCaller, LIBVIRT_BUS_NAME, LIBVIRT_QEMU_PATH, mapBounded } from '@nova/core/node';
 import XMLBuilder from 'fast-xml-builder';
 import type { z } from 'zod';
@@ -17,6 +18,23 @@ export const REPO_ROOT =
 export const CLI_BUNDLE = join(REPO_ROOT, 'apps/cli/dist/nova.cjs');
 export const GUEST_DIR = '/var/lib/nova-lab/guest';
 export const TEST_IMAGE = 'nova-test/busybox:latest';
+
+/** A container of the test image that sleeps, with every option at its default; `extra` overrides. */
+export function containerSpec(name: string, extra: Partial<NewContainer> = {}): NewContainer {
+  return {
+    name,
+    image: TEST_IMAGE,
+    command: ['sleep', '3600'],
+    env: {},
+    ports: [],
+    mounts: [],
+    restart: { name: 'no' },
+    readOnly: false,
+    noNewPrivileges: false,
+    gpus: false,
+    ...extra,
+  };
+}
 export const GRANTED_USER = 'nova-granted';
 export const DENIED_USER = 'nova-denied';
 export const NOVA_XMLNS = 'https://nova.dev/xmlns/libvirt/1';

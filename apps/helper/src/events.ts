@@ -293,7 +293,15 @@ export class EventHub {
     }
   }
 
-  async #domainName(path: string): Promise<string | undefined> {
+  #domainName(path: string): Promise<string | undefined> {
+    return this.#objectName(path, 'org.libvirt.Domain');
+  }
+
+  /** The Name property of a libvirt-dbus object; undefined when it is gone or has none. */
+  async #objectName(
+    path: string,
+    iface: 'org.libvirt.Domain' | 'org.libvirt.Network',
+  ): Promise<string | undefined> {
     try {
       const [value] = await this.caller.call({
         destination: LIBVIRT_BUS_NAME,
@@ -301,7 +309,7 @@ export class EventHub {
         interface: 'org.freedesktop.DBus.Properties',
         member: 'Get',
         signature: 'ss',
-        body: ['org.libvirt.Domain', 'Name'],
+        body: [iface, 'Name'],
       });
       const name = unwrapVariant(value);
       return typeof name === 'string' ? name : undefined;
@@ -394,23 +402,12 @@ export class EventHub {
   }
 
   async #onNetworkEvent(path: string, code: number): Promise<void> {
+    // Gone already: the name seen before stands.
     let name = this.#networkNames.get(path);
-    try {
-      const [value] = await this.caller.call({
-        destination: LIBVIRT_BUS_NAME,
-        path,
-        interface: 'org.freedesktop.DBus.Properties',
-        member: 'Get',
-        signature: 'ss',
-        body: ['org.libvirt.Network', 'Name'],
-      });
-      const current = unwrapVariant(value);
-      if (typeof current === 'string') {
-        name = current;
-        this.#networkNames.set(path, current);
-      }
-    } catch {
-      // gone already: the name seen before stands
+    const current = await this.#objectName(path, 'org.libvirt.Network');
+    if (current !== undefined) {
+      name = current;
+      this.#networkNames.set(path, current);
     }
     if (name !== undefined) this.emit('NetworkChanged', { name, event: NETWORK_EVENTS[code] ?? 'unknown' });
   }

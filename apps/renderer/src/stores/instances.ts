@@ -9,6 +9,7 @@ import {
 import { create } from 'zustand';
 
 import type { NovaClient } from '../api/client.js';
+import { createRefetcher } from './refetch.js';
 
 export interface InstancesState {
   /** The client this store lists through, for the views that act on what it lists. */
@@ -55,12 +56,6 @@ function patched(instances: Instance[], patches: Map<string, Patch>): Instance[]
 export function createInstancesStore(client: NovaClient, options: InstancesStoreOptions = {}) {
   const debounceMs = options.debounceMs ?? 150;
   const maxWaitMs = options.maxWaitMs ?? 1000;
-  let running: Promise<void> | undefined;
-  let again = false;
-  // A function, so that the check after the await reads the flag as it is then.
-  const askedAgain = () => again;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let pendingSince = 0;
   // Changes pushed while a listing runs: that listing may predate them, so they are laid over its result.
   let changeSeq = 0;
   const recent = new Map<string, Patch & { seq: number }>();
@@ -85,39 +80,15 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
     };
 
     // `loading` is for listings someone waits for (the first one, Refresh): pushed changes list quietly.
-    const listAgain = (shown: boolean): Promise<void> => {
-      if (shown) set({ loading: true });
-      if (running !== undefined) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        try {
-          do {
-            again = false;
-            await list();
-          } while (askedAgain());
-        } finally {
-          running = undefined;
-          set({ loading: false });
-        }
-      })();
-      return running;
-    };
-    const refresh = () => listAgain(true);
-
-    // Debounced, but a steady stream of changes still lists at least every `maxWaitMs`.
-    const refreshSoon = () => {
-      const now = Date.now();
-      if (timer !== undefined) {
-        if (now - pendingSince >= maxWaitMs) return;
-        clearTimeout(timer);
-      } else pendingSince = now;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void listAgain(false);
-      }, debounceMs);
-    };
+    const again = createRefetcher({
+      fetch: list,
+      setLoading: (loading) => {
+        set({ loading });
+      },
+      debounceMs,
+      maxWaitMs,
+    });
+    const refresh = () => again.now(true);
 
     return {
       client,
@@ -146,7 +117,7 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
           lastChange: change.reason,
           ...(source === undefined || live === undefined ? {} : { live: { ...get().live, [source]: live } }),
         });
-        refreshSoon();
+        again.soon();
       },
       listen() {
         const stop = client.on('instances.changed', (change) => {
@@ -154,8 +125,7 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
         });
         return () => {
           stop();
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
+          again.cancel();
         };
       },
     };

@@ -4,6 +4,7 @@ import { type InstanceChange, type NovaErrorData, toErrorData, type TopologyGrap
 import { create } from 'zustand';
 
 import type { NovaClient } from '../api/client.js';
+import { createRefetcher } from './refetch.js';
 
 export interface TopologyState {
   graph: TopologyGraph | undefined;
@@ -49,11 +50,6 @@ export function patchInstance(graph: TopologyGraph, change: InstanceChange): Top
 export function createTopologyStore(client: NovaClient, options: TopologyStoreOptions = {}) {
   const debounceMs = options.debounceMs ?? 300;
   const maxWaitMs = options.maxWaitMs ?? 2000;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const askedAgain = () => again;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let pendingSince = 0;
 
   return create<TopologyState>()((set, get) => {
     const fetchOnce = async () => {
@@ -63,38 +59,15 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
         set({ error: toErrorData(err) });
       }
     };
-    const fetchAgain = (shown: boolean): Promise<void> => {
-      if (shown) set({ loading: true });
-      if (running !== undefined) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        try {
-          do {
-            again = false;
-            await fetchOnce();
-          } while (askedAgain());
-        } finally {
-          running = undefined;
-          set({ loading: false });
-        }
-      })();
-      return running;
-    };
-    const refresh = () => fetchAgain(true);
-    // Debounced, but a steady stream of changes still fetches at least every `maxWaitMs`.
-    const refreshSoon = () => {
-      const now = Date.now();
-      if (timer !== undefined) {
-        if (now - pendingSince >= maxWaitMs) return;
-        clearTimeout(timer);
-      } else pendingSince = now;
-      timer = setTimeout(() => {
-        timer = undefined;
-        void fetchAgain(false);
-      }, debounceMs);
-    };
+    const again = createRefetcher({
+      fetch: fetchOnce,
+      setLoading: (loading) => {
+        set({ loading });
+      },
+      debounceMs,
+      maxWaitMs,
+    });
+    const refresh = () => again.now(true);
 
     return {
       graph: undefined,
@@ -107,7 +80,7 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
           const next = patchInstance(graph, change);
           if (next !== graph) set({ graph: next });
         }
-        refreshSoon();
+        again.soon();
       },
       listen() {
         const stop = client.on('instances.changed', (change) => {
@@ -115,8 +88,7 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
         });
         return () => {
           stop();
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
+          again.cancel();
         };
       },
     };
