@@ -1,7 +1,19 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { expect, type Page, test } from '@playwright/test';
 
 import { type RunningBrowserMode, startBrowserMode } from '../support/browser-mode.js';
-import { defineDomain, removeDomain, requireLab, tinyGuestXml, uniqueName, virsh } from '../support/lab.js';
+import {
+  defineDomain,
+  removeDomain,
+  requireLab,
+  run,
+  tinyGuestXml,
+  uniqueName,
+  virsh,
+} from '../support/lab.js';
 
 const vmName = uniqueName('e2e-topo');
 let vmId: string;
@@ -57,6 +69,30 @@ test('follows a state change made behind its back (virsh suspend) without Refres
     await virsh('resume', vmName);
   }
   await expect(vmNode(page)).toHaveAccessibleName(/ running /, { timeout: 5_000 });
+});
+
+test('draws a libvirt network defined behind its back (virsh), and drops it when removed, without Refresh', async ({
+  page,
+}) => {
+  const network = uniqueName('e2e-topo-net');
+  await page.goto(nova.url);
+  await page.getByRole('link', { name: 'Topology' }).click();
+  const graph = page.getByRole('region', { name: 'Topology graph' });
+  await expect(vmNode(page)).toBeVisible();
+  const node = graph.getByRole('button', { name: new RegExp(`^libvirt network ${network} `) });
+  await expect(node).toHaveCount(0);
+  const file = join(tmpdir(), `${network}.xml`);
+  await writeFile(file, `<network><name>${network}</name></network>`);
+  try {
+    await virsh('net-define', file);
+    await expect(node).toHaveAccessibleName(new RegExp(`^libvirt network ${network} inactive`), {
+      timeout: 5_000,
+    });
+  } finally {
+    await run('virsh', ['-c', 'qemu:///system', 'net-undefine', network]);
+    await rm(file, { force: true });
+  }
+  await expect(node).toHaveCount(0, { timeout: 5_000 });
 });
 
 test('activating the VM’s node with the keyboard selects it on the overview', async ({ page }) => {

@@ -1,6 +1,9 @@
+import type { EventName, EventPayload } from '@nova/core';
+import type { NetworkChange, NovaServices } from '@nova/core/node';
 import { describe, expect, it } from 'vitest';
 
-import { coalesced } from '../src/backend/features/topology.js';
+import type { FeatureContext } from '../src/backend/features/feature.js';
+import { coalesced, topologyFeature } from '../src/backend/features/topology.js';
 
 // What keeps a burst of topology calls (events from several windows) from hammering libvirt.
 describe('coalesced', () => {
@@ -47,5 +50,66 @@ describe('coalesced', () => {
     fail = false;
     expect(await call()).toBe(2);
     expect(await call()).toBe(3);
+  });
+});
+
+// Networks changing behind Nova's back reach the windows as one `topology.changed` per burst, and
+// nothing is followed while no window listens.
+describe('topologyFeature', () => {
+  function setup() {
+    const published: [EventName, EventPayload<EventName>][] = [];
+    const watch = { active: 0, emit: undefined as ((change: NetworkChange) => void) | undefined };
+    const services = {
+      watchNetworks: (listener: (change: NetworkChange) => void) => {
+        watch.active++;
+        watch.emit = listener;
+        return () => {
+          watch.active--;
+          watch.emit = undefined;
+        };
+      },
+    } as unknown as NovaServices;
+    const context: FeatureContext = {
+      services,
+      publish: (event, payload) => {
+        published.push([event, payload]);
+      },
+      listenerCount: () => 1,
+    };
+    return { feature: topologyFeature(context, { quietMs: 20 }), published, watch };
+  }
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('follows networks only while a window listens', () => {
+    const { feature, watch } = setup();
+    expect(watch.active).toBe(0);
+    feature.onFirstListener?.();
+    feature.onFirstListener?.();
+    expect(watch.active).toBe(1);
+    feature.onNoListener?.();
+    expect(watch.active).toBe(0);
+  });
+
+  it('tells the windows once per burst of network changes, naming the last one', async () => {
+    const { feature, published, watch } = setup();
+    feature.onFirstListener?.();
+    watch.emit?.({ source: 'host', name: 'vnet3', event: 'added' });
+    watch.emit?.({ source: 'libvirt', name: 'lab', event: 'started' });
+    expect(published).toEqual([]);
+    await wait(60);
+    expect(published).toEqual([['topology.changed', { source: 'libvirt', name: 'lab', event: 'started' }]]);
+    watch.emit?.({ source: 'docker', name: 'web', event: 'connect' });
+    await wait(60);
+    expect(published).toHaveLength(2);
+    feature.close?.();
+  });
+
+  it('drops a change still gathering when the last window goes', async () => {
+    const { feature, published, watch } = setup();
+    feature.onFirstListener?.();
+    watch.emit?.({ source: 'libvirt', name: 'lab', event: 'stopped' });
+    feature.onNoListener?.();
+    await wait(60);
+    expect(published).toEqual([]);
   });
 });

@@ -2,10 +2,10 @@
 import { ContainerManager, preferredEngineFromEnv } from './containers/container-manager.js';
 import { EngineDiscovery } from './containers/engine-discovery.js';
 import { NovaError } from './contract/errors.js';
-import { HELPER_BUS_NAME } from './contract/helper.js';
+import { HELPER_BUS_NAME, type HostLinkChanged, type NetworkChanged } from './contract/helper.js';
 import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
-import { watchHelperSignals } from './instances/helper-signals.js';
+import { shareVmEvents, watchHelperSignals } from './instances/helper-signals.js';
 import { InstanceManager } from './instances/instance-manager.js';
 import { type InstanceChangeListener, watchInstances } from './instances/instance-watch.js';
 import type { VersionReport } from './model/host.js';
@@ -43,6 +43,12 @@ export * from './metrics/sampler.js';
 export * from './metrics/sources.js';
 export { mapBounded, Semaphore } from './util/semaphore.js';
 
+/** A change to the host's networks, as the source that saw it tells it. */
+export type NetworkChange =
+  | { source: 'libvirt'; name: string; event: NetworkChanged['event'] }
+  | { source: 'host'; name: string; event: HostLinkChanged['event'] }
+  | { source: EngineName; name: string; event: string };
+
 export interface NovaServices {
   instances: InstanceManager;
   /** Containers, images, engine networks and volumes of every reachable engine. */
@@ -52,6 +58,11 @@ export interface NovaServices {
    * through the helper) until the returned function is called. Sources that are missing are retried.
    */
   watchInstances(listener: InstanceChangeListener): () => void;
+  /**
+   * Reports each change to a network as it happens: libvirt's networks and the host's links (the
+   * helper's signals) and the networks of engines reached directly, until the returned function is called.
+   */
+  watchNetworks(listener: (change: NetworkChange) => void): () => void;
   version(): Promise<VersionReport>;
   /** Networks on this host, for checking a NovaFile's references; what could not be asked is a warning. */
   hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
@@ -108,6 +119,8 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
   const helper = new LazyHelper();
   const discovery = new EngineDiscovery(() => helper.get());
   const containers = new ContainerManager(discovery, options.engine ?? preferredEngineFromEnv());
+  // One subscription to the helper's signals for this process, however many follow them.
+  const helperEvents = shareVmEvents({ watch: (watcher) => watchHelperSignals(() => helper.get(), watcher) });
   const instances = new InstanceManager(
     {
       endpoint: `qemu:///system via ${HELPER_BUS_NAME}`,
@@ -122,10 +135,36 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
       watchInstances(
         {
           containers,
-          vms: { watch: (watcher) => watchHelperSignals(() => helper.get(), watcher) },
+          vms: helperEvents,
         },
         listener,
       ),
+    watchNetworks: (listener) => {
+      const ignore = () => undefined;
+      const stops = [
+        helperEvents.watch({
+          domain: ignore,
+          backend: ignore,
+          status: ignore,
+          network: (change) => {
+            listener({ source: 'libvirt', name: change.name, event: change.event });
+          },
+          hostLink: (change) => {
+            listener({ source: 'host', name: change.name, event: change.event });
+          },
+        }),
+        containers.watch({
+          event: ignore,
+          status: ignore,
+          network: (change) => {
+            listener({ source: change.engine, name: change.network, event: change.action });
+          },
+        }),
+      ];
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
     version: () =>
       versionReport({
         novaVersion: NOVA_VERSION,
@@ -195,3 +234,5 @@ export * from './novafile/novafile-service.js';
 export * from './novafile/plan.js';
 export * from './novafile/resolve.js';
 export * from './topology/index.js';
+export * from './templates/index.js';
+export * from './wizard/index.js';

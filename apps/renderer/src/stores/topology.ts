@@ -1,5 +1,5 @@
-// The topology page's data: the graph main builds (`topology.get`), fetched again when instances
-// change (debounced), with a changed instance's state patched in at once.
+// The topology page's data: the graph main builds (`topology.get`), fetched again when instances or
+// networks change (debounced), with a changed instance's state patched in at once.
 import { type InstanceChange, type NovaErrorData, toErrorData, type TopologyGraph } from '@nova/core';
 import { create } from 'zustand';
 
@@ -16,7 +16,7 @@ export interface TopologyState {
   refresh: () => Promise<void>;
   /** Applies a pushed change: patches the instance it names at once, then fetches again (debounced). */
   applyChange: (change: InstanceChange) => void;
-  /** Follows `instances.changed` until the returned function is called. */
+  /** Follows `instances.changed` and `topology.changed` until the returned function is called. */
   listen: () => () => void;
 }
 
@@ -83,11 +83,16 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
         again.soon();
       },
       listen() {
-        const stop = client.on('instances.changed', (change) => {
-          get().applyChange(change);
-        });
+        const stops = [
+          client.on('instances.changed', (change) => {
+            get().applyChange(change);
+          }),
+          client.on('topology.changed', () => {
+            again.soon();
+          }),
+        ];
         return () => {
-          stop();
+          for (const stop of stops) stop();
           again.cancel();
         };
       },

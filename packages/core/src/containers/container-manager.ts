@@ -10,7 +10,7 @@ import {
   EngineName as EngineNameSchema,
   type SourceStatus,
 } from '../model/instance.js';
-import type { ContainerEngine, EngineWatcher, EngineWatchStatus } from './engine.js';
+import type { ContainerEngine, EngineNetworkEvent, EngineWatcher, EngineWatchStatus } from './engine.js';
 import type { DiscoveredEngines } from './engine-discovery.js';
 
 export interface EngineFinder {
@@ -144,7 +144,11 @@ export class ContainerManager {
    * that appear later (started after Nova) are picked up: Nova looks again every `rescanMs`.
    */
   watch(
-    watcher: { event(event: ContainerEvent): void; status(status: EngineWatchStatus): void },
+    watcher: {
+      event(event: ContainerEvent): void;
+      status(status: EngineWatchStatus): void;
+      network?(event: EngineNetworkEvent): void;
+    },
     rescanMs = 10_000,
   ): () => void {
     const watching = new Map<string, () => void>();
@@ -155,6 +159,9 @@ export class ContainerManager {
       },
       status: (status) => {
         if (!stopped) watcher.status(status);
+      },
+      network: (event) => {
+        if (!stopped) watcher.network?.(event);
       },
     };
     const scan = async () => {

@@ -41,6 +41,7 @@ import {
 import {
   checkOwnership,
   type ContainerEngine,
+  type EngineNetworkEvent,
   type EngineWatcher,
   isInterestingAction,
   stateAfterAction,
@@ -1293,7 +1294,7 @@ export class DockerEngine implements ContainerEngine {
       if (isStopped()) return;
       try {
         const stream = (await this.#slow.getEvents({
-          filters: { type: ['container'] },
+          filters: { type: ['container', 'network'] },
         })) as unknown as Readable;
         if (isStopped()) {
           stream.destroy();
@@ -1304,7 +1305,12 @@ export class DockerEngine implements ContainerEngine {
         report(true, `${this.engine} answers at ${this.endpoint}`);
         await forEachJsonLine(stream, (value) => {
           const event = containerEventOf(this.engine, value);
-          if (event !== undefined) watcher.event(event);
+          if (event !== undefined) {
+            watcher.event(event);
+            return;
+          }
+          const change = networkEventOf(this.engine, value);
+          if (change !== undefined) watcher.network?.(change);
         });
         if (!isStopped()) report(false, `${this.engine}'s event stream at ${this.endpoint} ended`);
       } catch (err) {
@@ -1321,6 +1327,20 @@ export class DockerEngine implements ContainerEngine {
       current?.destroy();
     };
   }
+}
+
+/** A Docker or Podman network event (create, destroy or remove, connect, disconnect), else undefined. */
+export function networkEventOf(engine: EngineName, value: unknown): EngineNetworkEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const raw = value as {
+    Type?: string;
+    Action?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
+  if (raw.Type !== 'network' || raw.Action === undefined) return undefined;
+  const network = raw.Actor?.Attributes?.['name'] ?? raw.Actor?.ID;
+  if (network === undefined) return undefined;
+  return { engine, network, action: raw.Action };
 }
 
 /** A Docker or Podman event as Nova's ContainerEvent, or undefined for events Nova does not show. */

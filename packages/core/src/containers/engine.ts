@@ -27,9 +27,19 @@ export interface EngineWatchStatus {
   detail: string;
 }
 
+/** An engine's network was created or removed, or a container was connected to it or disconnected. */
+export interface EngineNetworkEvent {
+  engine: EngineName;
+  /** The network's name (its id when the engine did not say). */
+  network: string;
+  action: string;
+}
+
 export interface EngineWatcher {
   event(event: ContainerEvent): void;
   status(status: EngineWatchStatus): void;
+  /** Networks changed: engines reached directly report it (the helper relays container events only). */
+  network?(event: EngineNetworkEvent): void;
 }
 
 /**

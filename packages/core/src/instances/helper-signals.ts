@@ -5,8 +5,10 @@ import type {
   DomainChanged,
   HelperSignalName,
   HelperSignalPayload,
+  HostLinkChanged,
+  NetworkChanged,
 } from '../contract/helper.js';
-import type { VmWatcher } from './instance-watch.js';
+import type { VmEventSource, VmWatcher } from './instance-watch.js';
 
 /** The part of HelperClient this needs. */
 export interface HelperSubscriber {
@@ -26,7 +28,7 @@ export interface HelperSignalsOptions {
 }
 
 /**
- * Follows the helper's DomainChanged and BackendChanged signals until the returned function is called.
+ * Follows the helper's DomainChanged, BackendChanged, NetworkChanged and HostLinkChanged signals until the returned function is called.
  * `connect` gives the current client (LazyHelper.get, which replaces a lost one).
  */
 export function watchHelperSignals(
@@ -77,6 +79,8 @@ export function watchHelperSignals(
         if (isStopped()) return;
         if (signal === 'DomainChanged') watcher.domain(payload as DomainChanged);
         else if (signal === 'BackendChanged') watcher.backend(payload as BackendChanged);
+        else if (signal === 'NetworkChanged') watcher.network?.(payload as NetworkChanged);
+        else if (signal === 'HostLinkChanged') watcher.hostLink?.(payload as HostLinkChanged);
       });
       if (isStopped()) {
         await stop();
@@ -100,5 +104,58 @@ export function watchHelperSignals(
     if (timer !== undefined) clearTimeout(timer);
     void unsubscribe?.().catch(() => undefined);
     unsubscribe = undefined;
+  };
+}
+
+/**
+ * One subscription to the helper shared by every watcher of a process (the instance list, the
+ * topology): the helper keeps one subscription per bus connection, so a second Subscribe would add
+ * nothing and the first Unsubscribe would end both. The source is watched while anyone watches; a
+ * watcher that comes later is told the current status at once.
+ */
+export function shareVmEvents(source: VmEventSource): VmEventSource {
+  const watchers = new Set<VmWatcher>();
+  let stop: (() => void) | undefined;
+  let last: { status: 'available' | 'unavailable'; detail: string } | undefined;
+  const each = (call: (watcher: VmWatcher) => void) => {
+    for (const watcher of [...watchers]) call(watcher);
+  };
+  const fanOut: VmWatcher = {
+    domain: (change) => {
+      each((watcher) => {
+        watcher.domain(change);
+      });
+    },
+    backend: (change) => {
+      each((watcher) => {
+        watcher.backend(change);
+      });
+    },
+    status: (status, detail) => {
+      last = { status, detail };
+      each((watcher) => {
+        watcher.status(status, detail);
+      });
+    },
+    network: (change) => {
+      each((watcher) => watcher.network?.(change));
+    },
+    hostLink: (change) => {
+      each((watcher) => watcher.hostLink?.(change));
+    },
+  };
+  return {
+    watch: (watcher) => {
+      watchers.add(watcher);
+      if (stop === undefined) stop = source.watch(fanOut);
+      else if (last !== undefined) watcher.status(last.status, last.detail);
+      return () => {
+        if (!watchers.delete(watcher) || watchers.size > 0) return;
+        const ending = stop;
+        stop = undefined;
+        last = undefined;
+        ending?.();
+      };
+    },
   };
 }

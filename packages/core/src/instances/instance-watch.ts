@@ -3,7 +3,7 @@
 // (`docker stop` sends kill, die and stop), into one change that says what happened.
 import type { EngineWatchStatus } from '../containers/engine.js';
 import type { ContainerEvent } from '../contract/container-types.js';
-import type { BackendChanged, DomainChanged } from '../contract/helper.js';
+import type { BackendChanged, DomainChanged, HostLinkChanged, NetworkChanged } from '../contract/helper.js';
 import type { InstanceChange, SourceId } from '../model/instance.js';
 
 export type InstanceChangeListener = (change: InstanceChange) => void;
@@ -19,6 +19,10 @@ export interface VmWatcher {
   backend(change: BackendChanged): void;
   /** Whether the changes can be followed at all (the helper answers and took the subscription). */
   status(status: 'available' | 'unavailable', detail: string): void;
+  /** A libvirt network was defined, removed, started or stopped. */
+  network?(change: NetworkChanged): void;
+  /** A host interface (a bridge, a tap, an uplink) came, went or changed. */
+  hostLink?(change: HostLinkChanged): void;
 }
 
 /** What follows libvirt's domains: the helper's signals. */

@@ -42,6 +42,11 @@ export class VmNicCache {
     this.#entries.set(vm.id, { key: vm.state, nics, at: this.now() });
   }
 
+  /** Forgets every VM's NICs (a network changed: a NIC may have come or gone without a state change). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   /** Forgets VMs that are gone. */
   keepOnly(ids: ReadonlySet<string>): void {
     for (const id of this.#entries.keys()) if (!ids.has(id)) this.#entries.delete(id);

@@ -1,7 +1,7 @@
 // The backend side of the desktop app's topology (issue 5/7): handlers for the channels of
 // packages/core/src/contract/features/topology.ts.
 import type { TopologyGraph } from '@nova/core';
-import { buildTopology, VmNicCache } from '@nova/core/node';
+import { buildTopology, type NetworkChange, VmNicCache } from '@nova/core/node';
 
 import type { BackendFeature, FeatureContext } from './feature.js';
 
@@ -32,9 +32,39 @@ export function coalesced<T>(task: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function topologyFeature(context: FeatureContext): BackendFeature<'topology.get'> {
+/** How long network changes are gathered before windows are told (a VM start brings a tap and a bridge change). */
+const NETWORK_QUIET_MS = 100;
+
+export function topologyFeature(
+  context: FeatureContext,
+  options: { quietMs?: number } = {},
+): BackendFeature<'topology.get'> {
   const { services } = context;
+  const quietMs = options.quietMs ?? NETWORK_QUIET_MS;
   const nicCache = new VmNicCache();
+  let stopWatching: (() => void) | undefined;
+  let pending: NetworkChange | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const change = pending;
+    pending = undefined;
+    if (change !== undefined)
+      context.publish('topology.changed', { source: change.source, name: change.name, event: change.event });
+  };
+  const stop = () => {
+    stopWatching?.();
+    stopWatching = undefined;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    pending = undefined;
+  };
+  const onNetworkChange = (change: NetworkChange) => {
+    // A NIC may have been added to or taken from a running VM (its state did not change): read them again.
+    nicCache.clear();
+    pending = change;
+    timer ??= setTimeout(flush, quietMs);
+  };
   const build = coalesced((): Promise<TopologyGraph> =>
     buildTopology({
       helper: services.helper,
@@ -43,5 +73,12 @@ export function topologyFeature(context: FeatureContext): BackendFeature<'topolo
       nicCache,
     }),
   );
-  return { handlers: { 'topology.get': () => build() } };
+  return {
+    handlers: { 'topology.get': () => build() },
+    onFirstListener() {
+      stopWatching ??= services.watchNetworks(onNetworkChange);
+    },
+    onNoListener: stop,
+    close: stop,
+  };
 }

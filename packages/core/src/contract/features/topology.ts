@@ -163,7 +163,17 @@ export const topologyChannels = {
   },
 } as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
 
-export const topologyEvents = {} as const satisfies Record<string, z.ZodType>;
+/** A network changed (libvirt, a host link, an engine's): the graph is worth fetching again. */
+export const TopologyChanged = z.object({
+  source: z.string().max(64),
+  name: z.string().max(256),
+  event: z.string().max(64),
+});
+export type TopologyChanged = z.infer<typeof TopologyChanged>;
+
+export const topologyEvents = {
+  'topology.changed': TopologyChanged,
+} as const satisfies Record<string, z.ZodType>;
 
 // ./topology-names.ts must name exactly these (checked both ways at compile time).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
