@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { EventName, EventPayload, InstanceChange } from '@nova/core';
+import type { EventName, EventPayload, Instance, InstanceChange } from '@nova/core';
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -17,12 +17,13 @@ function services() {
     lists: 0,
     closed: false,
     emit: undefined as ((change: InstanceChange) => void) | undefined,
+    instances: [] as Instance[],
   };
   const double = {
     instances: {
       list: () => {
         state.lists++;
-        return Promise.resolve({ instances: [], sources: [] });
+        return Promise.resolve({ instances: state.instances, sources: [] });
       },
     } as unknown as BackendServices['instances'],
     version: () => Promise.resolve({ nova: '0.1.0', node: 'v20', components: [] }),
@@ -62,6 +63,38 @@ describe('the backend’s list of instances', () => {
     leave();
     await backend.dispatch('instances.list', {});
     expect(state.lists).toBe(5);
+  });
+
+  it('patches a change of state only (a pause) into its last list instead of listing again', async () => {
+    const { state, double } = services();
+    const vm = (n: number): Instance => ({
+      kind: 'vm',
+      id: `vm/0000000${String(n)}-0000-4000-8000-000000000000`,
+      uuid: `0000000${String(n)}-0000-4000-8000-000000000000`,
+      name: `vm${String(n)}`,
+      state: 'running',
+      origin: 'external',
+      connection: 'qemu:///system',
+      vcpus: 1,
+      memoryBytes: 1024,
+    });
+    state.instances = [vm(1), vm(2)];
+    const backend = createBackend(double, { lingerMs: 0 });
+    const leave = backend.subscribe(() => undefined);
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(1);
+    state.emit?.({ reason: 'libvirt: b paused', instanceId: vm(2).id, state: 'paused', stateOnly: true });
+    const after = await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(1);
+    expect(after.ok && (after.value as { instances: Instance[] }).instances.map((i) => i.state)).toEqual([
+      'running',
+      'paused',
+    ]);
+    // A start may bring addresses: that change is listed again.
+    state.emit?.({ reason: 'libvirt: b resumed', instanceId: vm(2).id, state: 'running' });
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(2);
+    leave();
   });
 
   it('keeps following for a while after the last window left, so that a reload lists at once', async () => {

@@ -99,6 +99,23 @@ describe('the instances store', () => {
     expect(store.getState().instances.map((i) => i.state)).toEqual(['stopped', 'running']);
   });
 
+  it('patches a pause or a resume (a change of state only) and does not list again for it', async () => {
+    const { state, client, answer, push } = backend();
+    const store = createInstancesStore(client, { debounceMs: 150 });
+    store.getState().listen();
+    const first = store.getState().refresh();
+    await answer(list(web('running'), db));
+    await first;
+    push({ ...stopped, reason: 'docker: web paused', state: 'paused', stateOnly: true });
+    expect(store.getState().instances.map((i) => i.state)).toEqual(['paused', 'running']);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(state.calls).toBe(1);
+    // The same change without the mark lists again.
+    push({ ...stopped, reason: 'docker: web resumed', state: 'running' });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(state.calls).toBe(2);
+  });
+
   it('drops a removed row at once', async () => {
     const { client, answer, push } = backend();
     const store = createInstancesStore(client);

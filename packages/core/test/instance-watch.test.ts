@@ -79,6 +79,22 @@ describe('describeContainerBurst', () => {
     );
   });
 
+  it('marks a pause or an unpause as a change of state only, and nothing else as one', () => {
+    expect(describeContainerBurst([event('pause', { state: 'paused' })])).toMatchObject({
+      state: 'paused',
+      stateOnly: true,
+    });
+    expect(describeContainerBurst([event('unpause', { state: 'running' })])).toMatchObject({
+      state: 'running',
+      stateOnly: true,
+    });
+    // A restart may bring new addresses: the list must be read again.
+    expect(describeContainerBurst([event('die'), event('start')])).not.toHaveProperty('stateOnly');
+    expect(describeContainerBurst([event('unpause', { state: 'running' }), event('die')])).not.toHaveProperty(
+      'stateOnly',
+    );
+  });
+
   it('names Podman’s containers by engine', () => {
     expect(describeContainerBurst([event('die', { engine: 'podman' })])).toMatchObject({
       source: 'podman',
@@ -106,6 +122,18 @@ describe('describeDomainBurst', () => {
     expect(
       describeDomainBurst([domain('undefined', 'stopped', UUID), domain('defined', 'stopped', UUID)]),
     ).not.toHaveProperty('removed');
+  });
+
+  it('marks a suspend or a resume as a change of state only, and a start or a stop not', () => {
+    expect(describeDomainBurst([domain('suspended', 'paused', UUID)])).toMatchObject({
+      state: 'paused',
+      stateOnly: true,
+    });
+    expect(describeDomainBurst([domain('resumed', 'running', UUID)])).toMatchObject({ stateOnly: true });
+    expect(describeDomainBurst([domain('started', 'running', UUID)])).not.toHaveProperty('stateOnly');
+    expect(
+      describeDomainBurst([domain('resumed', 'running', UUID), domain('stopped', 'stopped', UUID)]),
+    ).not.toHaveProperty('stateOnly');
   });
 
   it('names no instance when the signal has no UUID', () => {

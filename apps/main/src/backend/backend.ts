@@ -54,7 +54,8 @@ export function createBackend(services: BackendServices, options: BackendOptions
   const topology = topologyFeature(context);
   const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology];
   // The last full list, trusted while every change is followed: no change since it was read, and the
-  // watch running all along. Any change drops it (the window lists again after a change anyway).
+  // watch running all along. A change drops it (the window lists again after a change anyway), but for
+  // a change of state only, which is patched in (the window patches its row and does not list again).
   let cached: InstanceList | undefined;
   let generation = 0;
   let listing: Promise<InstanceList> | undefined;
@@ -76,6 +77,23 @@ export function createBackend(services: BackendServices, options: BackendOptions
   const forget = () => {
     generation++;
     cached = undefined;
+  };
+  /** A change of one instance's state and nothing else (a pause, a resume) is patched into the last list. */
+  const learn = (change: InstanceChange) => {
+    const { instanceId, state } = change;
+    const list = cached;
+    if (change.stateOnly !== true || instanceId === undefined || state === undefined || list === undefined) {
+      forget();
+      return;
+    }
+    // A listing under way may have read the instance before the change: it must not be kept.
+    generation++;
+    cached = {
+      ...list,
+      instances: list.instances.map((instance) =>
+        instance.id === instanceId ? { ...instance, state } : instance,
+      ),
+    };
   };
   const handlers: ChannelHandlers = {
     'instances.list': listInstances,
@@ -134,7 +152,7 @@ export function createBackend(services: BackendServices, options: BackendOptions
       linger = undefined;
       for (const change of liveness.values()) deliver([listener], 'instances.changed', change);
       stopWatching ??= services.watchInstances((change) => {
-        forget();
+        learn(change);
         const data = checked('instances.changed', change);
         if (data === undefined) return;
         if (data.source !== undefined && data.live !== undefined) liveness.set(data.source, data);

@@ -117,7 +117,8 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
           lastChange: change.reason,
           ...(source === undefined || live === undefined ? {} : { live: { ...get().live, [source]: live } }),
         });
-        again.soon();
+        // A pause or a resume changes nothing but the state, which is patched in already.
+        if (change.stateOnly !== true || instanceId === undefined) again.soon();
       },
       listen() {
         const stop = client.on('instances.changed', (change) => {

@@ -80,7 +80,8 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
           const next = patchInstance(graph, change);
           if (next !== graph) set({ graph: next });
         }
-        again.soon();
+        // A pause or a resume changes nothing but the state, which is patched in already.
+        if (change.stateOnly !== true || change.instanceId === undefined) again.soon();
       },
       listen() {
         const stops = [

@@ -71,6 +71,10 @@ const DOMAIN_WORDS: Record<DomainChanged['event'], string> = {
 
 const isRemoval = (action: string) => action === 'destroy' || action === 'remove';
 
+/** Actions and events after which an instance is as it was but for its state (no new address, no new NIC). */
+const STATE_ONLY_ACTIONS = new Set(['pause', 'unpause']);
+const STATE_ONLY_EVENTS = new Set<DomainChanged['event']>(['suspended', 'resumed']);
+
 /** One change for a burst of one container's events (in the order the engine sent them). */
 export function describeContainerBurst(events: readonly ContainerEvent[]): InstanceChange {
   const last = events.at(-1);
@@ -86,10 +90,13 @@ export function describeContainerBurst(events: readonly ContainerEvent[]): Insta
     oom && telling?.state === 'stopped'
       ? 'ran out of memory and stopped'
       : (CONTAINER_WORDS[(telling ?? last).action] ?? (telling ?? last).action);
+  const stateOnly =
+    telling?.state !== undefined && events.every((event) => STATE_ONLY_ACTIONS.has(event.action));
   return {
     ...base,
     reason: `${last.engine}: ${last.name} ${word}`,
     ...(telling?.state === undefined ? {} : { state: telling.state }),
+    ...(stateOnly ? { stateOnly } : {}),
   };
 }
 
@@ -104,7 +111,8 @@ export function describeDomainBurst(signals: readonly DomainChanged[]): Instance
   };
   const reason = `libvirt: ${last.name} ${DOMAIN_WORDS[last.event]}`;
   if (last.event === 'undefined') return { ...base, reason, removed: true };
-  return { ...base, reason, state: last.state };
+  const stateOnly = signals.every((signal) => STATE_ONLY_EVENTS.has(signal.event));
+  return { ...base, reason, state: last.state, ...(stateOnly ? { stateOnly } : {}) };
 }
 
 /** A source's event stream went away or came back: everything it shows may have changed meanwhile. */

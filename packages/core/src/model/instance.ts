@@ -96,5 +96,10 @@ export const InstanceChange = z.object({
   removed: z.boolean().optional(),
   /** For a change of the source itself: whether Nova now follows its changes as they happen. */
   live: z.boolean().optional(),
+  /**
+   * Only the state changed (paused or resumed): everything else `instances.list` shows of it is as it
+   * was, so a view may patch the row and need not list again.
+   */
+  stateOnly: z.boolean().optional(),
 });
 export type InstanceChange = z.infer<typeof InstanceChange>;
