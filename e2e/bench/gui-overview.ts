@@ -124,6 +124,7 @@ try {
 
   // (a) page load → all listed
   const loads: number[] = [];
+  const phases: Record<string, number>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const page = await context.newPage();
     await page.goto(running.url, { waitUntil: 'commit' });
@@ -134,12 +135,30 @@ try {
         const shown = Number.isFinite(rows)
           ? rows
           : document.querySelectorAll('[aria-label="Instances"] tbody tr').length;
-        return shown >= want ? performance.now() : false;
+        return shown >= want ? globalThis.performance.now() : false;
       },
       expected,
       { polling: 'raf', timeout: 60_000 },
     );
     loads.push(Number(await handle.jsonValue()));
+    // Where the time went: the app's own marks, the page's script and the list's request.
+    phases.push(
+      await page.evaluate(() => {
+        const at = (name: string) =>
+          globalThis.performance.getEntriesByName(name).at(0)?.startTime ?? Number.NaN;
+        const resources = globalThis.performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+        const script = resources.find((entry) => /\/assets\/index-.*\.js$/.test(entry.name));
+        const nav = globalThis.performance.getEntriesByType('navigation')[0] as
+          PerformanceNavigationTiming | undefined;
+        return {
+          html: nav?.responseEnd ?? Number.NaN,
+          script: script?.responseEnd ?? Number.NaN,
+          asked: at('nova:list-asked'),
+          answered: at('nova:list-answered'),
+          stored: at('nova:list-stored'),
+        };
+      }),
+    );
     await page.close();
   }
   console.log(
@@ -148,6 +167,13 @@ try {
   console.log(
     `  navigation start → all listed: median ${ms(percentile(loads, 0.5))}, max ${ms(Math.max(...loads))} over ${ROUNDS} loads (target: under 1000 ms every time): ${loads.map((n) => n.toFixed(0)).join(', ')}`,
   );
+
+  for (const [index, phase] of phases.entries())
+    console.log(
+      `    load ${String(index + 1)}: ${Object.entries(phase)
+        .map(([name, value]) => `${name} ${value.toFixed(0)}`)
+        .join(', ')}, listed ${(loads[index] ?? Number.NaN).toFixed(0)} (ms since navigation start)`,
+    );
 
   // (b) virsh suspend/resume → the row's state in the page
   const page = await context.newPage();

@@ -302,6 +302,22 @@ test.describe('a list longer than the screen', () => {
       sixtieth.getByRole('button', { name: `nova-test-${tag}-many-060`, exact: true }),
     ).toBeFocused();
     await expect(sixtieth).toHaveAttribute('aria-rowindex', '62');
+    // End and Home go to the last and the first row; Page Down and Page Up by a screenful.
+    const nameButton = (index: number) => {
+      const name = `nova-test-${tag}-many-${String(index).padStart(3, '0')}`;
+      return table.getByRole('button', { name, exact: true });
+    };
+    await page.keyboard.press('End');
+    await expect(nameButton(299)).toBeFocused();
+    await expect(table.getByRole('row', { name: new RegExp(`${tag}-many-299`) })).toBeInViewport();
+    await page.keyboard.press('Home');
+    await expect(nameButton(0)).toBeFocused();
+    await page.keyboard.press('PageDown');
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    const landed = Number(/-many-(\d{3})$/.exec(focused)?.[1]);
+    expect(landed).toBeGreaterThan(3);
+    await page.keyboard.press('PageUp');
+    await expect(nameButton(0)).toBeFocused();
 
     // The address selects a row far down: it is brought into the page, with its pane.
     const uuid = (await virsh('domuuid', `nova-test-${tag}-many-250`)).trim();

@@ -121,6 +121,30 @@ describe('the backend’s list of instances', () => {
       vi.useRealTimers();
     }
   });
+
+  it('warms up at start: follows and lists before any window, so that the first one lists at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, double } = services();
+      const backend = createBackend(double, { lingerMs: 30_000 });
+      backend.warm(60_000);
+      expect(state.watching).toBe(1);
+      expect(state.lists).toBe(1);
+      await vi.advanceTimersByTimeAsync(59_000);
+      const window = backend.subscribe(() => undefined);
+      await backend.dispatch('instances.list', {});
+      expect(state).toMatchObject({ started: 1, lists: 1 });
+      window();
+      // Nobody came: warming stops when its time is up.
+      const quiet = services();
+      const cold = createBackend(quiet.double, { lingerMs: 30_000 });
+      cold.warm(60_000);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(quiet.state.watching).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('the backend’s event stream', () => {

@@ -19,6 +19,7 @@ function echoBackend(): Backend & { listeners: Set<EventListener> } {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    warm: () => undefined,
     publish: (event, payload) => {
       for (const listener of listeners) listener(event, payload);
     },

@@ -14,6 +14,8 @@ const client = new NovaClient(defaultTransport());
 const useInstances = createInstancesStore(client);
 // For the window's lifetime: main starts following the engines and libvirt when this subscribes.
 useInstances.getState().listen();
+// The first listing starts now, while React renders the shell: the overview joins it.
+void useInstances.getState().load();
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

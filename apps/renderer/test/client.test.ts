@@ -55,4 +55,40 @@ describe('NovaClient', () => {
     client.on('instances.changed', (payload) => seen.push(payload));
     expect(seen).toEqual([{ reason: 'domain started' }]);
   });
+
+  it('shares one subscription among all listeners, open while anyone listens', () => {
+    const state = {
+      open: 0,
+      subscribes: 0,
+      push: undefined as ((event: string, payload: unknown) => void) | undefined,
+    };
+    const client = new NovaClient({
+      kind: 'browser',
+      call: () => Promise.resolve(null),
+      subscribe: (listener) => {
+        state.open++;
+        state.subscribes++;
+        state.push = listener;
+        return () => {
+          state.open--;
+        };
+      },
+    });
+    const changes: unknown[] = [];
+    const topology: unknown[] = [];
+    const stopChanges = client.on('instances.changed', (payload) => changes.push(payload));
+    const stopTopology = client.on('topology.changed', (payload) => topology.push(payload));
+    expect(state).toMatchObject({ open: 1, subscribes: 1 });
+    state.push?.('instances.changed', { reason: 'libvirt: a paused' });
+    state.push?.('topology.changed', { source: 'libvirt', name: 'lab', event: 'started' });
+    expect(changes).toEqual([{ reason: 'libvirt: a paused' }]);
+    expect(topology).toEqual([{ source: 'libvirt', name: 'lab', event: 'started' }]);
+    stopChanges();
+    stopChanges();
+    expect(state.open).toBe(1);
+    stopTopology();
+    expect(state.open).toBe(0);
+    client.on('instances.changed', () => undefined);
+    expect(state).toMatchObject({ open: 1, subscribes: 2 });
+  });
 });

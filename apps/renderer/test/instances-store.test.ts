@@ -116,6 +116,24 @@ describe('the instances store', () => {
     expect(state.calls).toBe(2);
   });
 
+  it('load joins the listing under way (the app’s first), and lists when none runs', async () => {
+    const { state, client, answer } = backend();
+    const store = createInstancesStore(client);
+    const atStart = store.getState().load();
+    const pageOpened = store.getState().load();
+    expect(state.calls).toBe(1);
+    expect(store.getState().loading).toBe(true);
+    await answer(list(web('running')));
+    await Promise.all([atStart, pageOpened]);
+    expect(state.calls).toBe(1);
+    expect(store.getState().loading).toBe(false);
+    // Opening the page again later lists again.
+    const later = store.getState().load();
+    expect(state.calls).toBe(2);
+    await answer(list(web('running')));
+    await later;
+  });
+
   it('drops a removed row at once', async () => {
     const { client, answer, push } = backend();
     const store = createInstancesStore(client);

@@ -21,6 +21,12 @@ export interface Backend {
   dispatch: Dispatch;
   /** The first listener starts following the engines and libvirt; the last one to leave stops it. */
   subscribe(listener: EventListener): () => void;
+  /**
+   * Starts following changes and lists once, as if a window had just left, so that the first window
+   * (opened while the app starts, or a browser a little later) lists at once. Stops after `forMs`
+   * (the linger time by default) unless a window came.
+   */
+  warm(forMs?: number): void;
   publish<E extends EventName>(event: E, payload: EventPayload<E>): void;
   close(): void;
 }
@@ -143,6 +149,16 @@ export function createBackend(services: BackendServices, options: BackendOptions
     forget();
   };
 
+  const follow = () => {
+    stopWatching ??= services.watchInstances((change) => {
+      learn(change);
+      const data = checked('instances.changed', change);
+      if (data === undefined) return;
+      if (data.source !== undefined && data.live !== undefined) liveness.set(data.source, data);
+      deliver([...listeners], 'instances.changed', data);
+    });
+  };
+
   return {
     dispatch: createRouter(handlers),
     subscribe(listener) {
@@ -151,13 +167,7 @@ export function createBackend(services: BackendServices, options: BackendOptions
       if (linger !== undefined) clearTimeout(linger);
       linger = undefined;
       for (const change of liveness.values()) deliver([listener], 'instances.changed', change);
-      stopWatching ??= services.watchInstances((change) => {
-        learn(change);
-        const data = checked('instances.changed', change);
-        if (data === undefined) return;
-        if (data.source !== undefined && data.live !== undefined) liveness.set(data.source, data);
-        deliver([...listeners], 'instances.changed', data);
-      });
+      follow();
       return () => {
         if (!listeners.delete(listener) || listeners.size > 0) return;
         // What runs only for windows stops now; following changes lingers for a reload.
@@ -165,6 +175,12 @@ export function createBackend(services: BackendServices, options: BackendOptions
         if (lingerMs <= 0) stopFollowing();
         else linger = setTimeout(stopFollowing, lingerMs);
       };
+    },
+    warm(forMs = lingerMs) {
+      if (listeners.size > 0 || stopWatching !== undefined || forMs <= 0) return;
+      follow();
+      listInstances().catch(() => undefined);
+      linger = setTimeout(stopFollowing, forMs);
     },
     publish,
     close() {

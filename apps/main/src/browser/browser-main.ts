@@ -7,6 +7,9 @@ import { createBackend } from '../backend/backend.js';
 import { rendererDir } from './renderer-dir.js';
 import { startBrowserServer } from './server.js';
 
+/** How long the backend keeps its list ready for a first page after browser mode starts. */
+const BROWSER_WARM_MS = 120_000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -19,6 +22,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port ${values.port ?? ''} is not a port number`);
   const backend = createBackend(createNovaServices());
+  // The user opens the printed address in a while: the list is ready for the first page by then.
+  backend.warm(BROWSER_WARM_MS);
   const server = await startBrowserServer({ backend, staticDir: rendererDir(__dirname), port });
   if (values.reason !== undefined) process.stdout.write(`Nova runs in browser mode: ${values.reason}\n`);
   process.stdout.write(`Open Nova at ${server.url}\n`);

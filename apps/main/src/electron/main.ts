@@ -68,6 +68,8 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
 
   const backend = createBackend(createNovaServices());
+  // Lists while the window is made, so that its first page lists at once.
+  backend.warm();
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(`${IPC_PREFIX}${channel}`, async (event, input: unknown) => {
       const frame = event.senderFrame;

@@ -16,6 +16,9 @@ import type { Transport } from './transport.js';
 
 /** The renderer's typed view of the contract. Replies are checked against it like any other input. */
 export class NovaClient {
+  readonly #listeners = new Set<{ event: EventName; listener: (payload: unknown) => void }>();
+  #unsubscribe: (() => void) | undefined;
+
   constructor(private readonly transport: Transport) {}
 
   get mode(): Transport['kind'] {
@@ -43,11 +46,28 @@ export class NovaClient {
     return reply.data.value as ChannelOutput<C>;
   }
 
+  /**
+   * Calls `listener` with each `event` main pushes (checked against the contract) until the returned
+   * function is called. Every listener of the window shares one subscription (one WebSocket in browser
+   * mode), open while anyone listens.
+   */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
-    return this.transport.subscribe((name, payload) => {
-      if (name !== event || !isEventName(name)) return;
-      const parsed = events[event].safeParse(payload);
-      if (parsed.success) listener(parsed.data as EventPayload<E>);
+    const entry = { event: event, listener: listener as (payload: unknown) => void };
+    this.#listeners.add(entry);
+    this.#unsubscribe ??= this.transport.subscribe((name, payload) => {
+      if (!isEventName(name)) return;
+      let parsed: { success: boolean; data?: unknown } | undefined;
+      for (const each of [...this.#listeners]) {
+        if (each.event !== name) continue;
+        parsed ??= events[name].safeParse(payload);
+        if (parsed.success) each.listener(parsed.data);
+      }
     });
+    return () => {
+      if (!this.#listeners.delete(entry) || this.#listeners.size > 0) return;
+      const unsubscribe = this.#unsubscribe;
+      this.#unsubscribe = undefined;
+      unsubscribe?.();
+    };
   }
 }

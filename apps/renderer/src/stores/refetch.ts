@@ -4,6 +4,8 @@
 export interface Refetcher {
   /** Fetches now (or once more after the running fetch); `shown`: someone waits, so say loading. */
   now: (shown: boolean) => Promise<void>;
+  /** Waits for the running fetch if there is one, else fetches now. */
+  join: (shown: boolean) => Promise<void>;
   /** Fetches after `debounceMs` of quiet, or `maxWaitMs` after the first request at the latest. */
   soon: () => void;
   /** Drops a pending debounced fetch. */
@@ -44,6 +46,11 @@ export function createRefetcher(options: {
   };
   return {
     now,
+    join(shown) {
+      if (running === undefined) return now(shown);
+      if (shown) options.setLoading(true);
+      return running;
+    },
     soon() {
       const at = Date.now();
       if (timer !== undefined) {

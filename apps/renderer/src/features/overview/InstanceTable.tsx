@@ -212,15 +212,27 @@ export function InstanceTable(props: InstanceTableProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.revealId, revealable]);
 
-  // Up and Down move between rows' names, bringing rows that are not in the page yet into view.
+  // Up and Down move between rows' names, Page Up and Page Down by a screenful, Home and End to the
+  // first and the last row, bringing rows that are not in the page yet into view.
   const onKeyDown = (event: KeyboardEvent<HTMLTableSectionElement>) => {
-    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
     const target = event.target as HTMLElement;
     if (!target.classList.contains('row-open')) return;
     const from = Number(target.closest('tr')?.dataset['index']);
-    const to = from + (event.key === 'ArrowDown' ? 1 : -1);
-    if (!Number.isInteger(to) || to < 0 || to >= rows.length) return;
+    if (!Number.isInteger(from)) return;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1);
+    const last = rows.length - 1;
+    const moves: Record<string, number> = {
+      ArrowDown: Math.min(from + 1, last),
+      ArrowUp: Math.max(from - 1, 0),
+      PageDown: Math.min(from + page, last),
+      PageUp: Math.max(from - page, 0),
+      Home: 0,
+      End: last,
+    };
+    const to = moves[event.key];
+    if (to === undefined || to < 0) return;
     event.preventDefault();
+    if (to === from) return;
     virtualizer.scrollToIndex(to, { align: 'auto' });
     const focus = (tries: number) => {
       const button = scrollRef.current?.querySelector<HTMLButtonElement>(`tr[data-index="${to}"] .row-open`);

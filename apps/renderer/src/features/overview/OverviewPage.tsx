@@ -133,7 +133,8 @@ interface PendingDeletion {
 }
 
 export function OverviewPage({ useInstances }: { useInstances: InstancesStore }) {
-  const { client, instances, sources, live, loading, error, loadedAt, lastChange, refresh } = useInstances();
+  const { client, instances, sources, live, loading, error, loadedAt, lastChange, refresh, load } =
+    useInstances();
   const { useActions, useFacts } = companionsOf(useInstances);
   const { running, failures, notice, run, runMany, dismiss } = useActions();
   const { facts, sync } = useFacts();
@@ -150,9 +151,10 @@ export function OverviewPage({ useInstances }: { useInstances: InstancesStore })
   const [removeDisks, setRemoveDisks] = useState(false);
   const select = useSelectParam();
 
+  // Lists when the page opens: joins the listing the app started, if it still runs.
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    void load();
+  }, [load]);
 
   useEffect(() => {
     void sync(instances);
