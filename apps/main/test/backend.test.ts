@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { EventName, EventPayload, Instance, InstanceChange } from '@nova/core';
+import type { EventName, EventPayload, Instance, InstanceChange, ListOptions } from '@nova/core';
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -18,11 +18,13 @@ function services() {
     closed: false,
     emit: undefined as ((change: InstanceChange) => void) | undefined,
     instances: [] as Instance[],
+    options: undefined as ListOptions | undefined,
   };
   const double = {
     instances: {
-      list: () => {
+      list: (options?: ListOptions) => {
         state.lists++;
+        state.options = options;
         return Promise.resolve({ instances: state.instances, sources: [] });
       },
     } as unknown as BackendServices['instances'],
@@ -83,17 +85,30 @@ describe('the backend’s list of instances', () => {
     const leave = backend.subscribe(() => undefined);
     await backend.dispatch('instances.list', {});
     expect(state.lists).toBe(1);
-    state.emit?.({ reason: 'libvirt: b paused', instanceId: vm(2).id, state: 'paused', stateOnly: true });
+    state.emit?.({
+      reason: 'libvirt: b paused',
+      source: 'libvirt',
+      instanceId: vm(2).id,
+      state: 'paused',
+      stateOnly: true,
+    });
     const after = await backend.dispatch('instances.list', {});
     expect(state.lists).toBe(1);
     expect(after.ok && (after.value as { instances: Instance[] }).instances.map((i) => i.state)).toEqual([
       'running',
       'paused',
     ]);
-    // A start may bring addresses: that change is listed again.
-    state.emit?.({ reason: 'libvirt: b resumed', instanceId: vm(2).id, state: 'running' });
+    // A start may bring addresses: that change is listed again, from its source only.
+    state.emit?.({ reason: 'libvirt: b resumed', source: 'libvirt', instanceId: vm(2).id, state: 'running' });
     await backend.dispatch('instances.list', {});
     expect(state.lists).toBe(2);
+    expect(state.options?.reuse?.changed).toEqual(new Set(['libvirt']));
+    expect(state.options?.reuse?.list.instances.map((i) => i.state)).toEqual(['running', 'paused']);
+    // A change that names no source drops the list: everything is asked again.
+    state.emit?.({ reason: 'something changed' });
+    await backend.dispatch('instances.list', {});
+    expect(state.lists).toBe(3);
+    expect(state.options?.reuse).toBeUndefined();
     leave();
   });
 

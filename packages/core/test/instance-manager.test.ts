@@ -145,3 +145,55 @@ describe('worstSourceError', () => {
     expect(worst?.message).toContain('dev.nova.vm.read');
   });
 });
+
+describe('InstanceManager.list reusing a list read before', () => {
+  function counting<T extends (...args: never[]) => Promise<unknown>>(fn: T): { fn: T; calls: () => number } {
+    let calls = 0;
+    return {
+      fn: ((...args: never[]) => {
+        calls++;
+        return fn(...args);
+      }) as T,
+      calls: () => calls,
+    };
+  }
+
+  it('asks again only the sources that changed, and takes the others as they were', async () => {
+    const vms = vmSource([domain('alpha', UUID_A)]);
+    const listDomains = counting(() => vms.listDomains());
+    const docker = engine('docker', [container('web', 'c1')]);
+    const listDocker = counting(() => docker.listContainers());
+    const manager = new InstanceManager(
+      { ...vms, listDomains: listDomains.fn },
+      discovery({ ...docker, listContainers: listDocker.fn }),
+    );
+    const first = await manager.list();
+    expect([listDomains.calls(), listDocker.calls()]).toEqual([1, 1]);
+
+    const second = await manager.list({ reuse: { list: first, changed: new Set(['docker']) } });
+    expect([listDomains.calls(), listDocker.calls()]).toEqual([1, 2]);
+    expect(second).toEqual(first);
+
+    await manager.list({ reuse: { list: first, changed: new Set(['libvirt']) } });
+    expect([listDomains.calls(), listDocker.calls()]).toEqual([2, 2]);
+  });
+
+  it('asks again a source that had failed, or that now answers at another endpoint', async () => {
+    const docker = engine('docker', [container('web', 'c1')]);
+    const listDocker = counting(() => docker.listContainers());
+    const manager = new InstanceManager(
+      vmSource(new NovaError('backend-unavailable', 'libvirt is down')),
+      discovery({ ...docker, listContainers: listDocker.fn }),
+    );
+    const first = await manager.list();
+    const moved = {
+      ...first,
+      sources: first.sources.map((source) =>
+        source.id === 'docker' ? { ...source, endpoint: 'unix:///elsewhere.sock' } : source,
+      ),
+    };
+    const again = await manager.list({ reuse: { list: moved, changed: new Set() } });
+    expect(listDocker.calls()).toBe(2);
+    expect(again.sources[0]).toMatchObject({ id: 'libvirt', status: 'unavailable' });
+  });
+});

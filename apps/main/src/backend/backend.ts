@@ -59,20 +59,31 @@ export function createBackend(services: BackendServices, options: BackendOptions
   const metrics = metricsFeature(context);
   const topology = topologyFeature(context);
   const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology];
-  // The last full list, trusted while every change is followed: no change since it was read, and the
-  // watch running all along. A change drops it (the window lists again after a change anyway), but for
-  // a change of state only, which is patched in (the window patches its row and does not list again).
+  // The last list, and the sources that changed since it was read. While every change is followed, a
+  // list no change touched is answered as it is; after changes, only the sources that changed are
+  // asked again (a burst of container events does not make libvirt list a thousand domains again);
+  // a change of state only (a pause, a resume) is patched in (the window patches its row and does not
+  // list again). A change that names no source drops the list.
   let cached: InstanceList | undefined;
+  let changed = new Set<SourceId>();
   let generation = 0;
+  let forgottenAt = 0;
   let listing: Promise<InstanceList> | undefined;
   const listInstances = (): Promise<InstanceList> => {
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined && changed.size === 0) return Promise.resolve(cached);
     listing ??= (async () => {
       const since = generation;
       const watching = stopWatching !== undefined;
+      const base = watching ? cached : undefined;
       try {
-        const list = await services.instances.list();
-        if (watching && stopWatching !== undefined && since === generation) cached = list;
+        const list = await services.instances.list(
+          base === undefined ? {} : { reuse: { list: base, changed: new Set(changed) } },
+        );
+        if (watching && stopWatching !== undefined && forgottenAt <= since) {
+          cached = list;
+          // A change while it was read may postdate what it read: its source stays to be asked again.
+          if (since === generation) changed = new Set();
+        }
         return list;
       } finally {
         listing = undefined;
@@ -82,24 +93,30 @@ export function createBackend(services: BackendServices, options: BackendOptions
   };
   const forget = () => {
     generation++;
+    forgottenAt = generation;
     cached = undefined;
+    changed = new Set();
   };
-  /** A change of one instance's state and nothing else (a pause, a resume) is patched into the last list. */
   const learn = (change: InstanceChange) => {
-    const { instanceId, state } = change;
+    const { instanceId, state, source } = change;
     const list = cached;
-    if (change.stateOnly !== true || instanceId === undefined || state === undefined || list === undefined) {
+    if (source === undefined) {
       forget();
       return;
     }
-    // A listing under way may have read the instance before the change: it must not be kept.
     generation++;
-    cached = {
-      ...list,
-      instances: list.instances.map((instance) =>
-        instance.id === instanceId ? { ...instance, state } : instance,
-      ),
-    };
+    if (change.stateOnly === true && instanceId !== undefined && state !== undefined && list !== undefined) {
+      cached = {
+        ...list,
+        instances: list.instances.map((instance) =>
+          instance.id === instanceId ? { ...instance, state } : instance,
+        ),
+      };
+      // A listing under way may have read the instance before the change: its source is asked again.
+      if (listing !== undefined) changed.add(source);
+      return;
+    }
+    changed.add(source);
   };
   const handlers: ChannelHandlers = {
     'instances.list': listInstances,

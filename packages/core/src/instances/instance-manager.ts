@@ -1,6 +1,6 @@
 import { NovaError, toErrorData } from '../contract/errors.js';
 import type { ContainerSummary, DomainSummary } from '../contract/helper.js';
-import type { EngineName, Instance, InstanceList, SourceStatus } from '../model/instance.js';
+import type { EngineName, Instance, InstanceList, SourceId, SourceStatus } from '../model/instance.js';
 
 /** Where VMs come from: libvirt, through the privileged helper. */
 export interface VmSource {
@@ -64,6 +64,33 @@ export function sortInstances(instances: Instance[]): Instance[] {
   );
 }
 
+export interface ListOptions {
+  /**
+   * A list read before, and the sources that changed since: the others, where they answered then (at
+   * the same endpoint), are taken from it as they were instead of being asked again.
+   */
+  reuse?: { list: InstanceList; changed: ReadonlySet<SourceId> };
+}
+
+type Kept = (
+  id: SourceId,
+  endpoint: string,
+  via: SourceStatus['via'],
+) => { instances: Instance[]; status: SourceStatus } | undefined;
+
+function keptFrom(options: ListOptions): Kept {
+  return (id, endpoint, via) => {
+    const { reuse } = options;
+    if (reuse === undefined || reuse.changed.has(id)) return undefined;
+    const status = reuse.list.sources.find((source) => source.id === id);
+    if (status?.status !== 'ok' || status.endpoint !== endpoint || status.via !== via) return undefined;
+    const instances = reuse.list.instances.filter((instance) =>
+      id === 'libvirt' ? instance.kind === 'vm' : instance.kind === 'container' && instance.engine === id,
+    );
+    return { instances, status };
+  };
+}
+
 /**
  * One list of every instance on this host: libvirt VMs and the containers of every reachable engine.
  * A source that fails does not hide the others: its status says what went wrong.
@@ -74,8 +101,12 @@ export class InstanceManager {
     private readonly containers: ContainerDiscovery,
   ) {}
 
-  async list(): Promise<InstanceList> {
-    const [vmResult, containerResults] = await Promise.all([this.#listVms(), this.#listContainers()]);
+  async list(options: ListOptions = {}): Promise<InstanceList> {
+    const kept = keptFrom(options);
+    const [vmResult, containerResults] = await Promise.all([
+      kept('libvirt', this.vms.endpoint, 'helper') ?? this.#listVms(),
+      this.#listContainers(kept),
+    ]);
     const instances = [...vmResult.instances, ...containerResults.flatMap((result) => result.instances)];
     return {
       instances: sortInstances(instances),
@@ -110,11 +141,13 @@ export class InstanceManager {
     }
   }
 
-  async #listContainers(): Promise<{ instances: Instance[]; status: SourceStatus }[]> {
+  async #listContainers(kept: Kept): Promise<{ instances: Instance[]; status: SourceStatus }[]> {
     const found = await this.containers.discover();
     return Promise.all(
       found.map(async (entry) => {
         if (!isContainerSource(entry)) return { instances: [], status: entry };
+        const reused = kept(entry.engine, entry.endpoint, entry.via);
+        if (reused !== undefined) return reused;
         try {
           const containers = await entry.listContainers();
           return {
