@@ -137,6 +137,31 @@ describe('the backend’s list of instances', () => {
     }
   });
 
+  it('reads the list again by itself after a burst of changes, so that the next page finds it ready', async () => {
+    vi.useFakeTimers();
+    try {
+      const { state, double } = services();
+      const backend = createBackend(double, { lingerMs: 30_000 });
+      const leave = backend.subscribe(() => undefined);
+      await backend.dispatch('instances.list', {});
+      leave();
+      state.emit?.({ reason: 'docker: web started', source: 'docker' });
+      state.emit?.({ reason: 'docker: db started', source: 'docker' });
+      expect(state.lists).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(state.lists).toBe(2);
+      expect(state.options?.reuse?.changed).toEqual(new Set(['docker']));
+      // Read after the changes: the next page is answered without a listing.
+      const again = backend.subscribe(() => undefined);
+      await backend.dispatch('instances.list', {});
+      expect(state.lists).toBe(2);
+      again();
+      backend.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('warms up at start: follows and lists before any window, so that the first one lists at once', async () => {
     vi.useFakeTimers();
     try {

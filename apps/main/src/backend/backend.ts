@@ -14,6 +14,9 @@ import { overviewFeature } from './features/overview.js';
 import { topologyFeature } from './features/topology.js';
 import { type ChannelHandlers, createRouter, type Dispatch } from './router.js';
 
+/** How long after a change the backend reads the list again by itself (a burst's changes come together). */
+const RELIST_AFTER_MS = 200;
+
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 /** Main's backend: the contract's channels bound to Nova's managers, plus one stream of events. */
@@ -92,6 +95,8 @@ export function createBackend(services: BackendServices, options: BackendOptions
     return listing;
   };
   const forget = () => {
+    if (soon !== undefined) clearTimeout(soon);
+    soon = undefined;
     generation++;
     forgottenAt = generation;
     cached = undefined;
@@ -102,6 +107,7 @@ export function createBackend(services: BackendServices, options: BackendOptions
     const list = cached;
     if (source === undefined) {
       forget();
+      if (stopWatching !== undefined) readSoon();
       return;
     }
     generation++;
@@ -117,6 +123,17 @@ export function createBackend(services: BackendServices, options: BackendOptions
       return;
     }
     changed.add(source);
+    readSoon();
+  };
+  // After a burst of changes the list is read again at once, windows or not, so that a page opened
+  // next (a reload) finds it ready.
+  let soon: ReturnType<typeof setTimeout> | undefined;
+  const readSoon = () => {
+    if (soon !== undefined) return;
+    soon = setTimeout(() => {
+      soon = undefined;
+      if (stopWatching !== undefined) listInstances().catch(() => undefined);
+    }, RELIST_AFTER_MS);
   };
   const handlers: ChannelHandlers = {
     'instances.list': listInstances,
