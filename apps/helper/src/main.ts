@@ -18,6 +18,7 @@ import {
 import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
 
 import { AuditLog } from './audit.js';
+import { followDomainDefinitions } from './definitions.js';
 import { dispatch } from './dispatcher.js';
 import { EventHub } from './events.js';
 import { hostMethods, watchHostLinks } from './host/index.js';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const caller = new BoundedCaller(bus);
   const polkit = new PolkitAuthority(caller);
   const libvirt = new LibvirtDbusClient(caller);
+  await followDomainDefinitions(bus, caller, libvirt, log);
   const manager = new LibvirtManager(caller);
   const origins = new OriginRegistry();
   const engines = rootEngines();

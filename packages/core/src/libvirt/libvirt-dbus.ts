@@ -4,7 +4,7 @@ import { NovaError } from '../contract/errors.js';
 import type { DomainStats, DomainSummary, NetworkSummary, ServiceCheck } from '../contract/helper.js';
 import type { BoundedCaller } from '../dbus/bounded-caller.js';
 import { mapBounded } from '../util/semaphore.js';
-import { domainStateFromLibvirt, parseDomainXml } from './domain-xml.js';
+import { domainStateFromLibvirt, type DomainXmlFacts, parseDomainXml } from './domain-xml.js';
 import { parseNetworkXml } from './network-xml.js';
 
 export const LIBVIRT_BUS_NAME = 'org.libvirt';
@@ -90,11 +90,52 @@ export function libvirtError(err: unknown): NovaError {
 }
 
 /** libvirt through libvirt-dbus, as cockpit-machines does. Every call goes through one BoundedCaller. */
+/** How long a remembered domain definition is trusted at most, even with no signal about it. */
+const DEFINITION_TTL_MS = 60_000;
+
 export class LibvirtDbusClient {
+  /** Domain definitions read before, by object path, while someone tells of every change to them. */
+  readonly #definitions = new Map<string, { facts: DomainXmlFacts; at: number }>();
+  #remember = false;
+  /** Counts forgetDomain calls, so that a definition read while one came is not kept. */
+  #forgets = 0;
+  #allForgottenAt = 0;
+  readonly #forgottenAt = new Map<string, number>();
+
   constructor(
     private readonly caller: BoundedCaller,
     readonly connectPath: string = LIBVIRT_QEMU_PATH,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Lets listDomains remember each domain's definition (its XML) between listings instead of reading
+   * a thousand XML documents each time. Whoever turns this on must call forgetDomain for every signal
+   * libvirt sends about a domain (a lifecycle event, a change of metadata), and forgetDomain() when
+   * libvirt-dbus restarts; a definition is read again after a minute whatever happens.
+   */
+  rememberDefinitions(enabled: boolean): void {
+    this.#remember = enabled;
+    if (!enabled) this.#definitions.clear();
+  }
+
+  /** Forgets the remembered definition of the domain at `path`, or of every domain. */
+  forgetDomain(path?: string): void {
+    this.#forgets++;
+    if (path === undefined || this.#forgottenAt.size > 10_000) {
+      this.#definitions.clear();
+      this.#forgottenAt.clear();
+      this.#allForgottenAt = this.#forgets;
+    }
+    if (path !== undefined) {
+      this.#definitions.delete(path);
+      this.#forgottenAt.set(path, this.#forgets);
+    }
+  }
+
+  #forgottenSince(path: string, mark: number): boolean {
+    return this.#allForgottenAt > mark || (this.#forgottenAt.get(path) ?? 0) > mark;
+  }
 
   get connectionUri(): string {
     return this.connectPath === LIBVIRT_QEMU_PATH ? 'qemu:///system' : `libvirt-dbus:${this.connectPath}`;
@@ -162,6 +203,35 @@ export class LibvirtDbusClient {
     return expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
   }
 
+  /** A domain's definition: remembered, or read (GetXMLDesc); undefined when the domain is gone. */
+  async #definition(path: string): Promise<DomainXmlFacts | undefined> {
+    const remembered = this.#remember ? this.#definitions.get(path) : undefined;
+    if (remembered !== undefined && this.now() - remembered.at < DEFINITION_TTL_MS) return remembered.facts;
+    const at = this.now();
+    const mark = this.#forgets;
+    let xml: string;
+    try {
+      const [reply] = await this.caller.call({
+        destination: LIBVIRT_BUS_NAME,
+        path,
+        interface: LIBVIRT_DOMAIN_INTERFACE,
+        member: 'GetXMLDesc',
+        signature: 'u',
+        body: [0],
+      });
+      xml = expectString(reply, 'GetXMLDesc');
+    } catch (err) {
+      if (err instanceof DBusError && (NOT_FOUND_ERRORS.has(err.type) || /not found/i.test(err.text))) {
+        return undefined;
+      }
+      throw libvirtError(err);
+    }
+    const facts = parseDomainXml(xml);
+    // A signal that came while it was read cleared nothing yet: what was read before it is not kept.
+    if (this.#remember && !this.#forgottenSince(path, mark)) this.#definitions.set(path, { facts, at });
+    return facts;
+  }
+
   /**
    * Every domain with state, size and origin. State and size come for all domains in one call
    * (GetAllDomainStats); only the XML, which holds UUID and Nova's ownership mark, is read per domain,
@@ -182,26 +252,15 @@ export class LibvirtDbusClient {
       }
     }
 
+    if (this.#remember) {
+      const listed = new Set(domainPaths);
+      for (const path of this.#definitions.keys()) if (!listed.has(path)) this.#definitions.delete(path);
+    }
     const domains = await mapBounded(domainPaths, PER_DOMAIN_CONCURRENCY, async (path) => {
-      let xml: string;
-      try {
-        const [reply] = await this.caller.call({
-          destination: LIBVIRT_BUS_NAME,
-          path,
-          interface: LIBVIRT_DOMAIN_INTERFACE,
-          member: 'GetXMLDesc',
-          signature: 'u',
-          body: [0],
-        });
-        xml = expectString(reply, 'GetXMLDesc');
-      } catch (err) {
-        if (err instanceof DBusError && (NOT_FOUND_ERRORS.has(err.type) || /not found/i.test(err.text))) {
-          return undefined;
-        }
-        throw libvirtError(err);
-      }
-      const facts = parseDomainXml(xml);
+      const facts = await this.#definition(path);
+      if (facts === undefined) return undefined;
       const stats = statsByName.get(facts.name) ?? {};
+
       const state = numberOf(stats['state.state']);
       const balloonKiB = numberOf(stats['balloon.maximum']);
       const vcpus = numberOf(stats['vcpu.current']);
