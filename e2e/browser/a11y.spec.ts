@@ -6,7 +6,16 @@ import { expect, type Page, test } from '@playwright/test';
 import { type RunningBrowserMode, startBrowserMode } from '../support/browser-mode.js';
 import { requireLab } from '../support/lab.js';
 
-const PAGES = ['Overview', 'Topology', 'Metrics', 'Networks', 'Templates', 'Settings'] as const;
+const PAGES = [
+  'Overview',
+  'New VM',
+  'Topology',
+  'Metrics',
+  'Networks',
+  'Diagnostics',
+  'Templates',
+  'Settings',
+] as const;
 /** Each page's main heading: the overview's says what it lists. */
 const heading = (title: (typeof PAGES)[number]) => (title === 'Overview' ? /Instances|Overview/ : title);
 let nova: RunningBrowserMode;

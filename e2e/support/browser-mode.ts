@@ -11,14 +11,18 @@ export interface RunningBrowserMode {
   stop(): Promise<void>;
 }
 
-/** Starts Nova's backend in browser mode (the real one, on the lab) and resolves with its URL. */
-export async function startBrowserMode(): Promise<RunningBrowserMode> {
+/**
+ * Starts Nova's backend in browser mode (the real one, on the lab) and resolves with its URL. `cwd` is
+ * its working folder, where it finds ./NovaFile.
+ */
+export async function startBrowserMode(options: { cwd?: string } = {}): Promise<RunningBrowserMode> {
   const urlFile = join(mkdtempSync(join(tmpdir(), 'nova-browser-')), 'url');
   const child: ChildProcess = spawn(
     process.execPath,
     [join(REPO_ROOT, 'apps/main/dist/browser-mode.cjs'), '--url-file', urlFile],
     {
       stdio: ['ignore', 'inherit', 'inherit'],
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     },
   );
   const deadline = Date.now() + 20_000;

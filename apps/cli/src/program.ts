@@ -3,10 +3,15 @@ import { DEFAULT_NOVAFILE, loadNovaFile, type NovaServices } from '@nova/core/no
 import { Command, CommanderError } from 'commander';
 
 import { registerContainerCommands } from './commands/container.js';
+import { registerDiagCommand } from './commands/diag.js';
 import { registerImageCommands } from './commands/image.js';
+import { registerMetricsCommands } from './commands/metrics.js';
 import { registerNetworkCommands } from './commands/network.js';
 import { registerStorageCommands } from './commands/storage.js';
+import { registerSupportCommands } from './commands/support.js';
+import { registerTemplateCommands } from './commands/template.js';
 import { registerVmCommands } from './commands/vm.js';
+import { registerWizardCommands } from './commands/wizard.js';
 import { formatError, formatInstanceList, formatSourceProblems, formatVersion } from './format.js';
 import { type CommandContext, registerNovaFileCommands, terminalConfirm } from './novafile-commands.js';
 
@@ -114,10 +119,15 @@ export async function runNova(
   };
   registerNovaFileCommands(program, context);
   registerVmCommands(program, context);
+  registerWizardCommands(program, context);
   registerNetworkCommands(program, context);
   registerStorageCommands(program, context);
   registerContainerCommands(program, context);
   registerImageCommands(program, context);
+  registerTemplateCommands(program, context);
+  registerDiagCommand(program, context);
+  registerSupportCommands(program, context);
+  registerMetricsCommands(program, context);
 
   program
     .command('version')

@@ -1,20 +1,31 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 
 import type { NovaClient } from './api/client.js';
-import { NetworksPage } from './features/networks/NetworksPage.js';
 import { OverviewPage } from './features/overview/OverviewPage.js';
 import { SettingsPage } from './features/settings/SettingsPage.js';
-import { TemplatesPage } from './features/templates/TemplatesPage.js';
 import { Notifications } from './shell/Notifications.js';
 import { type PageId, PAGES, parseRoute, type Route, routeHref } from './shell/routes.js';
 import type { InstancesStore } from './stores/instances.js';
 
-// The graph and chart libraries load with their pages, so that the overview comes up first.
+// Pages other than the overview load when first opened (the graph and chart libraries with theirs),
+// so that the overview comes up first.
 const TopologyPage = lazy(() =>
   import('./features/topology/TopologyPage.js').then((module) => ({ default: module.TopologyPage })),
 );
+const WizardPage = lazy(() =>
+  import('./features/wizard/WizardPage.js').then((module) => ({ default: module.WizardPage })),
+);
 const MetricsPage = lazy(() =>
   import('./features/metrics/MetricsPage.js').then((module) => ({ default: module.MetricsPage })),
+);
+const NetworksPage = lazy(() =>
+  import('./features/networks/NetworksPage.js').then((module) => ({ default: module.NetworksPage })),
+);
+const TemplatesPage = lazy(() =>
+  import('./features/templates/TemplatesPage.js').then((module) => ({ default: module.TemplatesPage })),
+);
+const DiagnosticsPage = lazy(() =>
+  import('./features/diagnostics/DiagnosticsPage.js').then((module) => ({ default: module.DiagnosticsPage })),
 );
 
 function useRoute(): Route {
@@ -40,9 +51,13 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
   const page: Record<PageId, () => React.ReactNode> = {
     overview: () => <OverviewPage useInstances={useInstances} />,
     topology: () => <TopologyPage client={client} />,
+    wizard: () => (
+      <WizardPage client={client} template={route.params['template']} consent={route.params['consent']} />
+    ),
     metrics: () => <MetricsPage client={client} />,
     networks: () => <NetworksPage client={client} selected={route.params['select']} />,
-    templates: () => <TemplatesPage />,
+    diagnostics: () => <DiagnosticsPage client={client} />,
+    templates: () => <TemplatesPage client={client} selected={route.params['select']} />,
     settings: () => <SettingsPage />,
   };
   return (

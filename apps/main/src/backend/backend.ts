@@ -8,10 +8,15 @@ import {
 } from '@nova/core';
 import type { NovaServices } from '@nova/core/node';
 
+import { backendExporter } from './exporter.js';
 import type { BackendFeature, FeatureContext } from './features/feature.js';
 import { metricsFeature } from './features/metrics.js';
+import { networksFeature } from './features/networks.js';
 import { overviewFeature } from './features/overview.js';
+import { supportFeature } from './features/support.js';
+import { templatesFeature } from './features/templates.js';
 import { topologyFeature } from './features/topology.js';
+import { wizardFeature } from './features/wizard.js';
 import { type ChannelHandlers, createRouter, type Dispatch } from './router.js';
 
 /** How long after a change the backend reads the list again by itself (a burst's changes come together). */
@@ -59,9 +64,14 @@ export function createBackend(services: BackendServices, options: BackendOptions
     listenerCount: () => listeners.size,
   };
   const overview = overviewFeature(context);
-  const metrics = metricsFeature(context);
+  const exporter = backendExporter(context);
+  const metrics = metricsFeature(context, exporter.metricsOptions);
   const topology = topologyFeature(context);
-  const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology];
+  const support = supportFeature(context);
+  const networks = networksFeature(context);
+  const wizard = wizardFeature(context);
+  const templates = templatesFeature();
+  const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology, exporter];
   // The last list, and the sources that changed since it was read. While every change is followed, a
   // list no change touched is answered as it is; after changes, only the sources that changed are
   // asked again (a burst of container events does not make libvirt list a thousand domains again);
@@ -141,6 +151,10 @@ export function createBackend(services: BackendServices, options: BackendOptions
     ...overview.handlers,
     ...metrics.handlers,
     ...topology.handlers,
+    ...support.handlers,
+    ...networks.handlers,
+    ...wizard.handlers,
+    ...templates.handlers,
   };
   const each = (hook: 'onFirstListener' | 'onNoListener' | 'close') => {
     for (const feature of features) {

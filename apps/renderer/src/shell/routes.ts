@@ -3,9 +3,11 @@
 
 export const PAGES = [
   { id: 'overview', title: 'Overview' },
+  { id: 'wizard', title: 'New VM' },
   { id: 'topology', title: 'Topology' },
   { id: 'metrics', title: 'Metrics' },
   { id: 'networks', title: 'Networks' },
+  { id: 'diagnostics', title: 'Diagnostics' },
   { id: 'templates', title: 'Templates' },
   { id: 'settings', title: 'Settings' },
 ] as const;

@@ -3,8 +3,12 @@ import { z } from 'zod';
 import { VersionReport } from '../model/host.js';
 import { InstanceChange, InstanceList } from '../model/instance.js';
 import { metricsChannels, metricsEvents } from './features/metrics.js';
+import { networksChannels, networksEvents } from './features/networks.js';
 import { overviewChannels, overviewEvents } from './features/overview.js';
+import { supportChannels, supportEvents } from './features/support.js';
+import { templatesChannels, templatesEvents } from './features/templates.js';
 import { topologyChannels, topologyEvents } from './features/topology.js';
+import { wizardChannels, wizardEvents } from './features/wizard.js';
 import type { CHANNEL_NAME_LIST, EVENT_NAME_LIST } from './names.js';
 
 /**
@@ -25,6 +29,10 @@ export const channels = {
   ...overviewChannels,
   ...metricsChannels,
   ...topologyChannels,
+  ...wizardChannels,
+  ...networksChannels,
+  ...supportChannels,
+  ...templatesChannels,
 } as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
 
 /** Events main pushes to the renderer. */
@@ -34,6 +42,10 @@ export const events = {
   ...overviewEvents,
   ...metricsEvents,
   ...topologyEvents,
+  ...wizardEvents,
+  ...networksEvents,
+  ...supportEvents,
+  ...templatesEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 export type Channels = typeof channels;

@@ -9,6 +9,7 @@ import { NovaError } from '../contract/errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { dottedPath, formatNovaFileError, readNovaFile } from './read.js';
 import type { NovaFileModel } from './schema.js';
+import type { HostFacts } from './semantics.js';
 import { parseTomlSource } from './toml-source.js';
 import { tomlHeader, tomlKey, tomlValue } from './toml-write.js';
 
@@ -800,7 +801,7 @@ export function applyEdits(text: string, edits: readonly NovaFileEdit[]): string
 export async function updateNovaFile(
   path: string,
   edits: readonly NovaFileEdit[],
-  options: { file?: string } = {},
+  options: { file?: string; host?: HostFacts } = {},
 ): Promise<{ text: string; model: NovaFileModel }> {
   const file = options.file ?? path;
   const readText = async (): Promise<string> => {
@@ -821,10 +822,12 @@ export async function updateNovaFile(
   };
   const before = await readText();
   const text = applyEdits(before, edits);
-  const result = readNovaFile(text, { file });
+  // With the host's networks, a reference to a libvirt network or bridge is not dangling.
+  const host = options.host === undefined ? {} : { host: options.host };
+  const result = readNovaFile(text, { file, ...host });
   if (!result.ok) {
     // Errors the file had before are the user's to fix, at the lines they see on disk.
-    const original = readNovaFile(before, { file });
+    const original = readNovaFile(before, { file, ...host });
     const errors = original.ok ? result.errors : original.errors;
     const shown = errors.slice(0, 5).map(formatNovaFileError);
     const more = errors.length > shown.length ? `\n(and ${errors.length - shown.length} more)` : '';

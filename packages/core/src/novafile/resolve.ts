@@ -423,6 +423,17 @@ function resolveVm(
       device: 'disk',
     });
   }
+  // An installer ISO: read-only on SATA (a CD-ROM cannot sit on virtio); the builder boots it first.
+  if (vm.cdrom !== undefined) {
+    disks.push({
+      source: { type: 'file', path: absolute(context.fileDir, vm.cdrom) },
+      format: 'raw',
+      bus: 'sata',
+      target: target('sata'),
+      readonly: true,
+      device: 'cdrom',
+    });
+  }
   vm.disk.forEach((disk, index) => {
     if (disk.path !== undefined) {
       disks.push({

@@ -182,6 +182,9 @@ const CloudInit = describe(
 export const Vm = describe(
   z.strictObject({
     image: FilePath.optional().describe('An existing disk image to boot (the system disk).'),
+    cdrom: FilePath.optional().describe(
+      'An ISO image (an installer) attached as a CD-ROM; the VM boots from it while its disk is empty.',
+    ),
     cpu: z
       .number()
       .int()

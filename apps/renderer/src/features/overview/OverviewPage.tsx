@@ -230,6 +230,7 @@ export function OverviewPage({ useInstances }: { useInstances: InstancesStore })
         <button type="button" onClick={() => void refresh()} disabled={loading}>
           {loading ? 'Refreshing…' : 'Refresh'}
         </button>
+        <a href={routeHref('wizard')}>New VM</a>
       </header>
       {error === undefined ? null : (
         <div role="alert" className="problem">

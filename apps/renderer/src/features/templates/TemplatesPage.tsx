@@ -1,11 +1,314 @@
-export function TemplatesPage() {
+// The template gallery: every template of the built-in and the configured registries, searchable and
+// filtered by kind, OS and tag; the one selected (`#/templates?select=<id>`) in detail with its
+// provenance badges (text, not colour alone). "Deploy" opens the wizard on it (`#/wizard?template=<id>`);
+// a template that failed a check needs the consent checkbox, which names the failed checks, first.
+import './templates.css';
+
+import type { CatalogEntry, ProvenanceCheck, ProvenanceCheckName } from '@nova/core';
+import { useEffect, useMemo, useState } from 'react';
+
+import type { NovaClient } from '../../api/client.js';
+import { routeHref } from '../../shell/routes.js';
+import {
+  createTemplatesStore,
+  filterChoices,
+  filterTemplates,
+  NO_FILTERS,
+  type TemplateFilters,
+} from '../../stores/templates.js';
+
+const CHECK_TITLES: Record<ProvenanceCheckName, string> = {
+  checksum: 'Checksum',
+  signature: 'Signature',
+  publisher: 'Publisher',
+  source: 'Source',
+};
+
+const STATUS_WORDS: Record<ProvenanceCheck['status'], { icon: string; text: string }> = {
+  passed: { icon: '✓', text: 'verified' },
+  failed: { icon: '✗', text: 'failed' },
+  pending: { icon: '…', text: 'checked at deploy' },
+  'not-applicable': { icon: '–', text: 'not applicable' },
+};
+
+const KIND_WORDS = { vm: 'VM', 'container-stack': 'Container stack' } as const;
+
+function bytes(value: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let amount = value;
+  let unit = 0;
+  while (amount >= 1024 && unit < units.length - 1) {
+    amount /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(amount) ? String(amount) : amount.toFixed(1)} ${units[unit] ?? 'B'}`;
+}
+
+function Badge({ name, check }: { name: ProvenanceCheckName; check: ProvenanceCheck }) {
+  const words = STATUS_WORDS[check.status];
   return (
-    <section aria-labelledby="templates-title">
-      <h1 id="templates-title">Templates</h1>
-      <p>
-        The template gallery is on its way. Meanwhile a NovaFile describes VMs and containers, and{' '}
-        <code>nova apply</code> creates them.
-      </p>
+    <li className={`badge badge-${check.status}`}>
+      <span aria-hidden="true" className="badge-icon">
+        {words.icon}
+      </span>{' '}
+      <strong>
+        {CHECK_TITLES[name]}: {words.text}
+      </strong>
+      <span className="badge-detail"> — {check.detail}</span>
+    </li>
+  );
+}
+
+function summary(entry: CatalogEntry): string {
+  return entry.failedChecks.length === 0
+    ? 'No failed checks'
+    : `Failed: ${entry.failedChecks.map((check) => CHECK_TITLES[check].toLowerCase()).join(', ')}`;
+}
+
+function TemplateDetails({ entry }: { entry: CatalogEntry }) {
+  const { template } = entry;
+  const [consent, setConsent] = useState(false);
+  const failed = entry.failedChecks;
+  const canDeploy = failed.length === 0 || consent;
+  const params: Record<string, string> = { template: template.id };
+  if (failed.length > 0) params['consent'] = failed.join(',');
+  return (
+    <article className="template-details" aria-labelledby="template-details-title">
+      <h2 id="template-details-title">{template.name}</h2>
+      <dl className="template-facts">
+        <dt>Id</dt>
+        <dd>
+          <code>{template.id}</code> (version {template.version})
+        </dd>
+        <dt>Kind</dt>
+        <dd>{KIND_WORDS[template.kind]}</dd>
+        <dt>OS</dt>
+        <dd>
+          {`${template.os} ${template.os_version}`.trim()} ({template.arch})
+        </dd>
+        <dt>Publisher</dt>
+        <dd>
+          {template.publisher.name}
+          {template.publisher.key === undefined ? ' (no key)' : ` (key ${template.publisher.key})`}
+        </dd>
+        <dt>Registry</dt>
+        <dd>{entry.registry.name}</dd>
+        <dt>Minimum</dt>
+        <dd>
+          {template.minimum.cpu} vCPU, {bytes(template.minimum.memory)} memory, {bytes(template.minimum.disk)}{' '}
+          disk
+        </dd>
+        {template.kind === 'vm' ? (
+          <>
+            <dt>Defaults</dt>
+            <dd>
+              {template.defaults.cpu} vCPU, {bytes(template.defaults.memory)} memory,{' '}
+              {bytes(template.defaults.disk_size)} disk, {template.defaults.firmware.toUpperCase()}
+              {template.defaults.cloud_init ? ', cloud-init' : ''}
+            </dd>
+            <dt>Image</dt>
+            <dd className="template-url">{template.image.url}</dd>
+          </>
+        ) : (
+          <>
+            <dt>Containers</dt>
+            <dd>{Object.keys(template.containers).join(', ')}</dd>
+          </>
+        )}
+        {template.tags.length === 0 ? null : (
+          <>
+            <dt>Tags</dt>
+            <dd>{template.tags.join(', ')}</dd>
+          </>
+        )}
+      </dl>
+      {template.description === '' ? null : <p>{template.description}</p>}
+      <h3 id="provenance-title">Provenance</h3>
+      <ul className="badges" aria-labelledby="provenance-title">
+        {(['checksum', 'signature', 'publisher', 'source'] as const).map((name) => (
+          <Badge key={name} name={name} check={entry.provenance[name]} />
+        ))}
+      </ul>
+      {failed.length === 0 ? null : (
+        <div className="consent" role="group" aria-label="Consent">
+          <p role="alert" className="problem">
+            This template failed {failed.length === 1 ? 'a check' : `${String(failed.length)} checks`}:{' '}
+            {failed.map((check) => CHECK_TITLES[check].toLowerCase()).join(', ')}.
+          </p>
+          {template.kind === 'vm' ? (
+            <label>
+              <input
+                type="checkbox"
+                checked={consent}
+                onChange={(event) => {
+                  setConsent(event.target.checked);
+                }}
+              />{' '}
+              Deploy anyway: I accept that the{' '}
+              {failed.map((check) => CHECK_TITLES[check].toLowerCase()).join(' and ')}{' '}
+              {failed.length === 1 ? 'check' : 'checks'} failed
+            </label>
+          ) : null}
+        </div>
+      )}
+      {template.kind === 'container-stack' ? (
+        <p className="template-actions">
+          The VM wizard does not deploy container stacks yet: deploy this one with{' '}
+          <code>
+            nova template deploy {template.id} --name NAME{failed.length === 0 ? '' : ' --allow-unverified'}{' '}
+            --apply
+          </code>
+          .
+        </p>
+      ) : (
+        <div className="template-actions">
+          <button
+            type="button"
+            disabled={!canDeploy}
+            onClick={() => {
+              window.location.assign(routeHref('wizard', params));
+            }}
+          >
+            Deploy…
+          </button>
+        </div>
+      )}
+    </article>
+  );
+}
+
+export function TemplatesPage({ client, selected }: { client: NovaClient; selected?: string | undefined }) {
+  const useTemplates = useMemo(() => createTemplatesStore(client), [client]);
+  const { catalog, loading, error, refresh } = useTemplates();
+  const [filters, setFilters] = useState<TemplateFilters>(NO_FILTERS);
+
+  useEffect(() => {
+    void useTemplates.getState().refresh();
+  }, [useTemplates]);
+
+  const entries = useMemo(() => catalog?.templates ?? [], [catalog]);
+  const shown = useMemo(() => filterTemplates(entries, filters), [entries, filters]);
+  const choices = useMemo(() => filterChoices(entries), [entries]);
+  const current = entries.find((entry) => entry.template.id === selected);
+  const set = (change: Partial<TemplateFilters>) => {
+    setFilters((before) => ({ ...before, ...change }));
+  };
+
+  return (
+    <section aria-labelledby="templates-title" className="page templates-page">
+      <header className="page-header">
+        <h1 id="templates-title">Templates</h1>
+        <span className="count" aria-live="polite">
+          {catalog === undefined
+            ? ''
+            : `${String(shown.length)} of ${String(entries.length)} ${entries.length === 1 ? 'template' : 'templates'}`}
+        </span>
+        <button type="button" onClick={() => void refresh()} disabled={loading}>
+          {loading ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </header>
+      {error === undefined ? null : (
+        <div role="alert" className="problem">
+          {error.message}
+        </div>
+      )}
+      {(catalog?.problems ?? []).map((problem) => (
+        <div key={problem} role="alert" className="problem">
+          {problem}
+        </div>
+      ))}
+      <form
+        className="template-filters"
+        aria-label="Filter templates"
+        onSubmit={(event) => {
+          event.preventDefault();
+        }}
+      >
+        <label>
+          Search{' '}
+          <input
+            type="search"
+            value={filters.search}
+            placeholder="name, OS, tag…"
+            onChange={(event) => {
+              set({ search: event.target.value });
+            }}
+          />
+        </label>
+        <label>
+          Kind{' '}
+          <select
+            value={filters.kind}
+            onChange={(event) => {
+              const value = event.target.value;
+              set({ kind: value === 'vm' || value === 'container-stack' ? value : '' });
+            }}
+          >
+            <option value="">All kinds</option>
+            <option value="vm">VM</option>
+            <option value="container-stack">Container stack</option>
+          </select>
+        </label>
+        <label>
+          OS{' '}
+          <select
+            value={filters.os}
+            onChange={(event) => {
+              set({ os: event.target.value });
+            }}
+          >
+            <option value="">All OSes</option>
+            {choices.os.map((os) => (
+              <option key={os} value={os}>
+                {os}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tag{' '}
+          <select
+            value={filters.tag}
+            onChange={(event) => {
+              set({ tag: event.target.value });
+            }}
+          >
+            <option value="">All tags</option>
+            {choices.tags.map((tag) => (
+              <option key={tag} value={tag}>
+                {tag}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      {catalog === undefined && loading ? <p aria-busy="true">Loading templates…</p> : null}
+      {catalog !== undefined && shown.length === 0 ? <p>No template matches these filters.</p> : null}
+      <div className="templates-layout">
+        <ul className="template-list" aria-label="Templates">
+          {shown.map((entry) => {
+            const isSelected = entry.template.id === current?.template.id;
+            return (
+              <li
+                key={entry.template.id}
+                className={`template-card${isSelected ? ' selected' : ''}`}
+                aria-current={isSelected ? 'true' : undefined}
+              >
+                <a href={routeHref('templates', { select: entry.template.id })}>{entry.template.name}</a>
+                <span className="template-meta">
+                  {KIND_WORDS[entry.template.kind]} ·{' '}
+                  {`${entry.template.os} ${entry.template.os_version}`.trim()} · {entry.registry.name}
+                </span>
+                <span className={entry.failedChecks.length === 0 ? 'template-ok' : 'template-failed'}>
+                  <span aria-hidden="true">{entry.failedChecks.length === 0 ? '✓ ' : '✗ '}</span>
+                  {summary(entry)}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+        {current === undefined ? null : <TemplateDetails key={current.template.id} entry={current} />}
+      </div>
     </section>
   );
 }

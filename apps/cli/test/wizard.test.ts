@@ -1,0 +1,95 @@
+import type { WizardContext } from '@nova/core';
+import { defaultAnswers } from '@nova/core/node';
+import { describe, expect, it } from 'vitest';
+
+import { interview, type Prompter } from '../src/commands/wizard.js';
+
+// The wizard's questions on a terminal, driven through the prompt it is given (the terminal's in `nova`).
+const CONTEXT: WizardContext = {
+  file: 'NovaFile',
+  text: 'project = "lab"\n',
+  exists: true,
+  hostNetworks: ['default'],
+  hostVms: ['taken'],
+  isos: [],
+  templates: [],
+  tinyGuest: { kernel: '/g/vmlinuz', initrd: '/g/initrd.img' },
+  kvmUsable: false,
+  warnings: [],
+};
+
+function scripted(answers: string[]): Prompter & { questions: string[] } {
+  const questions: string[] = [];
+  return {
+    questions,
+    ask: (question) => {
+      questions.push(question);
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`no answer left for "${question}"`);
+      return Promise.resolve(answer);
+    },
+    close: () => undefined,
+  };
+}
+
+describe('nova wizard vm on a terminal', () => {
+  it('shows each default in brackets, keeps it on Enter, and re-asks a step with the rule it broke', async () => {
+    const prompter = scripted([
+      '', // Source [tiny]
+      '0', // vCPUs: breaks the NovaFile's rule
+      '2Gi', // Memory
+      '2', // vCPUs, again
+      '', // Memory [2Gi]
+      '-', // no extra disks
+      '', // Network [default]
+      'bios', // Firmware
+      'y', // Secure Boot: needs UEFI
+      '', // TPM
+      'uefi', // Firmware, again
+      '', // Secure Boot [y]
+      '', // TPM [n]
+      'kvm', // Accelerator: KVM does not work here
+      'tcg',
+    ]);
+    const said: string[] = [];
+    const answers = await interview(defaultAnswers('t1', 'tiny', CONTEXT), CONTEXT, prompter, (text) => {
+      said.push(text);
+    });
+    expect(prompter.questions.slice(0, 3)).toEqual([
+      'Source (template, iso, disk, tiny) [tiny]: ',
+      'vCPUs [1]: ',
+      'Memory [128Mi]: ',
+    ]);
+    expect(said).toContain('  ✗ cpu: a VM needs at least one vCPU');
+    expect(said.some((line) => line.startsWith('  ✗ secureBoot: Secure Boot needs UEFI firmware'))).toBe(
+      true,
+    );
+    expect(said.some((line) => line.startsWith('  ✗ accelerator: KVM cannot run VMs on this host'))).toBe(
+      true,
+    );
+    expect(answers).toMatchObject({
+      name: 't1',
+      source: 'tiny',
+      cpu: 2,
+      memory: '2Gi',
+      disks: [],
+      network: 'default',
+      firmware: 'uefi',
+      secureBoot: true,
+      tpm: false,
+      accelerator: 'tcg',
+    });
+  });
+
+  it('asks the name only when the one given breaks a rule', async () => {
+    const prompter = scripted(['', 'free', '', '', '-', '', '', '', '', 'tcg']);
+    const answers = await interview(
+      defaultAnswers('taken', 'tiny', CONTEXT),
+      CONTEXT,
+      prompter,
+      () => undefined,
+    );
+    expect(prompter.questions[1]).toBe('Name [taken]: ');
+    expect(answers.name).toBe('free');
+  });
+});

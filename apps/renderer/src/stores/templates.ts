@@ -1,0 +1,81 @@
+// The template gallery's data: the catalog main reads (`templates.list`), and the gallery's filters
+// (search, kind, OS, tag), which are pure so that they can be tested alone.
+import {
+  type CatalogEntry,
+  type NovaErrorData,
+  type TemplateCatalog,
+  type TemplateKind,
+  toErrorData,
+} from '@nova/core';
+import { create } from 'zustand';
+
+import type { NovaClient } from '../api/client.js';
+
+export interface TemplateFilters {
+  search: string;
+  kind: TemplateKind | '';
+  os: string;
+  tag: string;
+}
+
+export const NO_FILTERS: TemplateFilters = { search: '', kind: '', os: '', tag: '' };
+
+/** The entries the filters let through: search in id, name, description, OS and tags. */
+export function filterTemplates(entries: readonly CatalogEntry[], filters: TemplateFilters): CatalogEntry[] {
+  const words = filters.search
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== '');
+  return entries.filter(({ template }) => {
+    if (filters.kind !== '' && template.kind !== filters.kind) return false;
+    if (filters.os !== '' && template.os !== filters.os) return false;
+    if (filters.tag !== '' && !template.tags.includes(filters.tag)) return false;
+    const haystack = [
+      template.id,
+      template.name,
+      template.description,
+      template.os,
+      template.os_version,
+      ...template.tags,
+    ]
+      .join(' ')
+      .toLowerCase();
+    return words.every((word) => haystack.includes(word));
+  });
+}
+
+/** The values a filter can take, sorted, from the whole catalog. */
+export function filterChoices(entries: readonly CatalogEntry[]): { os: string[]; tags: string[] } {
+  const os = new Set<string>();
+  const tags = new Set<string>();
+  for (const { template } of entries) {
+    os.add(template.os);
+    for (const tag of template.tags) tags.add(tag);
+  }
+  return { os: [...os].sort(), tags: [...tags].sort() };
+}
+
+export interface TemplatesState {
+  catalog: TemplateCatalog | undefined;
+  loading: boolean;
+  error: NovaErrorData | undefined;
+  refresh: () => Promise<void>;
+}
+
+export function createTemplatesStore(client: NovaClient) {
+  return create<TemplatesState>()((set) => ({
+    catalog: undefined,
+    loading: false,
+    error: undefined,
+    async refresh() {
+      set({ loading: true });
+      try {
+        set({ catalog: await client.call('templates.list', {}), error: undefined });
+      } catch (err) {
+        set({ error: toErrorData(err) });
+      } finally {
+        set({ loading: false });
+      }
+    },
+  }));
+}

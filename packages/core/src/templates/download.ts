@@ -1,0 +1,254 @@
+// Downloading a template's image: with progress, resumed with HTTP Range after an interruption. The
+// bytes go to "<file>.partial" (with "<file>.partial.json" saying where from), which becomes "<file>"
+// only when complete; a later run resumes a .partial left by an interrupted one.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+
+import { z } from 'zod';
+
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { refuseDowngrade } from './fetch.js';
+
+export interface DownloadProgress {
+  /** Bytes of the file on disk so far (including what an earlier attempt got). */
+  received: number;
+  /** The whole file's size, when the server says it. */
+  total: number | undefined;
+  /** Where this attempt started (more than 0 when it resumed). */
+  resumedFrom: number;
+  attempt: number;
+}
+
+export interface DownloadOptions {
+  url: string;
+  /** The complete file's path; the download goes to `${dest}.partial` until it is complete. */
+  dest: string;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Attempts in all, each resuming where the last stopped (default 4). */
+  attempts?: number;
+  /** Give up on an attempt when no byte arrives for this long (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Size the file must have, when known. */
+  expectedSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+  attempts: number;
+  /** Offsets at which attempts resumed (a Range request was honoured). */
+  resumedAt: number[];
+}
+
+const PartialMeta = z.object({
+  url: z.string(),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+});
+type PartialMeta = z.infer<typeof PartialMeta>;
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function readMeta(path: string): Promise<PartialMeta | undefined> {
+  try {
+    const parsed = PartialMeta.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeMeta(path: string, meta: PartialMeta): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(meta), 0o600);
+}
+
+function counting(start: number, onChunk: (received: number) => void): Transform {
+  let received = start;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      onChunk(received);
+      callback(null, chunk);
+    },
+  });
+}
+
+/** Copies a local file (file:// URL) to dest, with progress. */
+async function copyLocal(options: DownloadOptions, source: string): Promise<DownloadResult> {
+  const partial = `${options.dest}.partial`;
+  const total = (await stat(source)).size;
+  await pipeline(
+    createReadStream(source),
+    counting(0, (received) => options.onProgress?.({ received, total, resumedFrom: 0, attempt: 1 })),
+    createWriteStream(partial),
+  );
+  await rename(partial, options.dest);
+  return { path: options.dest, bytes: total, attempts: 1, resumedAt: [] };
+}
+
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** One HTTP attempt: resumes from the .partial's size when the server honours Range. */
+async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: number[]): Promise<void> {
+  const partial = `${options.dest}.partial`;
+  const metaPath = `${partial}.json`;
+  let have = await sizeOf(partial);
+  const meta = await readMeta(metaPath);
+  if (have > 0 && meta?.url !== options.url) {
+    // A .partial of something else: start over.
+    await rm(partial, { force: true });
+    have = 0;
+  }
+  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+  if (have > 0) {
+    headers['range'] = `bytes=${String(have)}-`;
+    const validator = meta?.etag ?? meta?.lastModified;
+    if (validator !== undefined) headers['if-range'] = validator;
+  }
+  const idle = new AbortController();
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  let timer = setTimeout(() => {
+    idle.abort();
+  }, idleMs);
+  const poke = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      idle.abort();
+    }, idleMs);
+  };
+  const signal = options.signal === undefined ? idle.signal : AbortSignal.any([idle.signal, options.signal]);
+  try {
+    let response: Response;
+    try {
+      response = await fetch(options.url, { headers, signal, redirect: 'follow' });
+    } catch (err) {
+      throw new AttemptError(`cannot reach ${options.url}: ${(err as Error).message}`, true);
+    }
+    try {
+      refuseDowngrade(options.url, response.url);
+    } catch (err) {
+      await response.body?.cancel();
+      throw new AttemptError((err as Error).message, false);
+    }
+    if (response.status === 416 && have > 0) {
+      // Nothing after what we have: the .partial is complete (or the file changed: checked later).
+      await response.body?.cancel();
+      resumedAt.push(have);
+      return;
+    }
+    if (response.status !== 200 && response.status !== 206) {
+      await response.body?.cancel();
+      throw new AttemptError(
+        `${options.url}: HTTP ${String(response.status)} ${response.statusText}`,
+        response.status >= 500,
+      );
+    }
+    const resumed = response.status === 206 && have > 0;
+    if (response.status === 206 && !resumed)
+      throw new AttemptError('the server sent a part that was not asked for', false);
+    if (resumed) {
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+      if (range === null || Number(range[1]) !== have) {
+        await response.body?.cancel();
+        await rm(partial, { force: true });
+        throw new AttemptError('the server resumed at the wrong place; starting over', true);
+      }
+    } else {
+      have = 0;
+    }
+    const start = have;
+    if (resumed) resumedAt.push(start);
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    const total = Number.isFinite(length) ? start + length : options.expectedSize;
+    await mkdir(dirname(partial), { recursive: true });
+    await writeMeta(metaPath, {
+      url: options.url,
+      ...(response.headers.get('etag') === null ? {} : { etag: response.headers.get('etag') ?? '' }),
+      ...(response.headers.get('last-modified') === null
+        ? {}
+        : { lastModified: response.headers.get('last-modified') ?? '' }),
+    });
+    if (response.body === null) throw new AttemptError('the server sent no body', true);
+    options.onProgress?.({ received: start, total, resumedFrom: start, attempt: attemptNo });
+    // Each chunk is written before the next is read, so that all that arrived is on disk when the
+    // connection drops, and the next attempt resumes right after it.
+    const handle = await open(partial, resumed ? 'a' : 'w', 0o600);
+    let received = start;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        await handle.write(chunk);
+        received += chunk.length;
+        poke();
+        options.onProgress?.({ received, total, resumedFrom: start, attempt: attemptNo });
+      }
+      await handle.sync();
+    } catch (err) {
+      throw new AttemptError(
+        idle.signal.aborted
+          ? `no data from ${options.url} for ${String(idleMs / 1000)} s`
+          : `the download was interrupted: ${(err as Error).message}`,
+        options.signal?.aborted !== true,
+      );
+    } finally {
+      await handle.close();
+    }
+    const got = await sizeOf(partial);
+    if (total !== undefined && got !== total) {
+      throw new AttemptError(`the download stopped at ${String(got)} of ${String(total)} bytes`, true);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Downloads url to dest (http(s) with resume, or a file:// copy). On failure the .partial stays, so
+ * that the next run resumes it.
+ */
+export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
+  const parsed = new URL(options.url);
+  await mkdir(dirname(options.dest), { recursive: true });
+  await rm(options.dest, { force: true });
+  if (parsed.protocol === 'file:') return copyLocal(options, fileURLToPath(parsed));
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`cannot download ${parsed.protocol} URLs`);
+  }
+  const attempts = options.attempts ?? 4;
+  const resumedAt: number[] = [];
+  let last: Error | undefined;
+  for (let n = 1; n <= attempts; n += 1) {
+    try {
+      await attempt(options, n, resumedAt);
+      const partial = `${options.dest}.partial`;
+      const bytes = await sizeOf(partial);
+      await rename(partial, options.dest);
+      await rm(`${partial}.json`, { force: true });
+      return { path: options.dest, bytes, attempts: n, resumedAt };
+    } catch (err) {
+      last = err as Error;
+      if (!(err instanceof AttemptError) || !err.retry) break;
+      if (n < attempts) await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** n, 4_000)));
+    }
+  }
+  throw new Error(
+    `${last?.message ?? 'the download failed'} (the part downloaded so far is kept in ${options.dest}.partial and is resumed next time)`,
+  );
+}
