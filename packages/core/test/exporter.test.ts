@@ -431,13 +431,46 @@ describe('the exporter’s config', () => {
     expect(parseDuration('5')).toBeUndefined();
   });
 
-  it('checks passwords against their scrypt hash, and nothing else', () => {
+  it('checks passwords against their scrypt hash, and nothing else', async () => {
     const hash = hashPassword('correct horse');
     expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
     expect(hashPassword('correct horse')).not.toBe(hash);
-    expect(verifyPassword('correct horse', hash)).toBe(true);
-    expect(verifyPassword('correct hors', hash)).toBe(false);
-    expect(verifyPassword('correct horse', 'sha256$abc')).toBe(false);
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('correct hors', hash)).toBe(false);
+    expect(await verifyPassword('correct horse', 'sha256$abc')).toBe(false);
+    // A cost too high to run (or not a power of two) is refused, never attempted.
+    const costly = hash.replace(/^scrypt\$\d+\$/, `scrypt$${String(2 ** 24)}$`);
+    expect(await verifyPassword('correct horse', costly)).toBe(false);
+    const odd = hash.replace(/^scrypt\$\d+\$/, 'scrypt$1000$');
+    expect(await verifyPassword('correct horse', odd)).toBe(false);
+  });
+
+  it('checks basic auth off the event loop, a few at a time: a flood of bad passwords gets 401 or 429', async () => {
+    const hash = hashPassword('correct horse');
+    const { exporter } = await started({ basicAuth: { username: 'prometheus', passwordHash: hash } });
+    const server = await serveExporter(exporter, { warn: () => undefined });
+    try {
+      const basic = (password: string) => ({
+        authorization: `Basic ${Buffer.from(`prometheus:${password}`).toString('base64')}`,
+      });
+      const flood = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => get(`${server.url}/metrics`, basic(`wrong ${String(i)}`))),
+      );
+      const codes = flood.map((answer) => answer.status);
+      expect(codes.every((code) => code === 401 || code === 429)).toBe(true);
+      expect(codes).toContain(429);
+      expect((await get(`${server.url}/metrics`, basic('correct horse'))).status).toBe(200);
+      expect((await get(`${server.url}/metrics`)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a config whose password hash would cost too much to check', () => {
+    const hash = hashPassword('x').replace(/^scrypt\$\d+\$/, `scrypt$${String(2 ** 24)}$`);
+    expect(() =>
+      exporterConfigFrom({ basic_auth: { username: 'prometheus', password_hash: hash } }, 'exporter.toml'),
+    ).toThrow(/scrypt cost is out of bounds/);
   });
 
   it('refuses to listen beyond loopback without TLS and auth unless allowed, and then warns', async () => {

@@ -1,7 +1,7 @@
 // The exporter's config file (TOML): where it listens, how often it samples, TLS, basic auth, which
 // labels instances carry, and the NovaFile whose drift it reports. Read strictly: an unknown key or a
 // bad value is an error that names the file, the key and what to write instead.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -118,9 +118,15 @@ const ConfigFile = z.strictObject({
         .min(1)
         .max(256)
         .regex(/^[^:]+$/, 'a user name has no ":"'),
-      password_hash: z.string().regex(PASSWORD_HASH, {
-        message: 'not a password hash; make one with `nova metrics hash-password` and paste its output',
-      }),
+      password_hash: z
+        .string()
+        .regex(PASSWORD_HASH, {
+          message: 'not a password hash; make one with `nova metrics hash-password` and paste its output',
+        })
+        .refine((hash) => scryptParameters(hash) !== undefined, {
+          message:
+            'the hash’s scrypt cost is out of bounds (N a power of two up to 2^20, r up to 32, p up to 16); make one with `nova metrics hash-password`',
+        }),
     })
     .optional(),
 });
@@ -229,18 +235,39 @@ export function hashPassword(password: string): string {
   return `scrypt$${String(SCRYPT.N)}$${String(SCRYPT.r)}$${String(SCRYPT.p)}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-/** Whether `password` matches a hash made by hashPassword, compared in constant time. */
-export function verifyPassword(password: string, stored: string): boolean {
+const SCRYPT_MAXMEM = 256 * 1024 * 1024;
+
+/** A stored hash's scrypt parameters, or undefined when they are malformed or too costly to run. */
+function scryptParameters(
+  stored: string,
+): { N: number; r: number; p: number; salt: Buffer; expected: Buffer } | undefined {
   const match = PASSWORD_HASH.exec(stored);
-  if (match === null) return false;
+  if (match === null) return undefined;
   const [, n, r, p, salt, hash] = match;
+  const N = Number(n);
+  const R = Number(r);
+  const P = Number(p);
+  const powerOfTwo = Number.isInteger(N) && N >= 2 && N <= 2 ** 20 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || !(R >= 1 && R <= 32) || !(P >= 1 && P <= 16)) return undefined;
+  if (128 * N * R * 2 > SCRYPT_MAXMEM) return undefined;
   const expected = Buffer.from(hash ?? '', 'base64');
-  if (expected.length === 0) return false;
-  const actual = scryptSync(password, Buffer.from(salt ?? '', 'base64'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: 256 * 1024 * 1024,
+  if (expected.length < 16 || expected.length > 64) return undefined;
+  return { N, r: R, p: P, salt: Buffer.from(salt ?? '', 'base64'), expected };
+}
+
+/**
+ * Whether `password` matches a hash made by hashPassword, compared in constant time. scrypt runs in
+ * libuv's thread pool, so a check never blocks the event loop (the app's backend shares it).
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parameters = scryptParameters(stored);
+  if (parameters === undefined) return false;
+  const { N, r, p, salt, expected } = parameters;
+  const actual = await new Promise<Buffer>((resolve, reject) => {
+    scrypt(password, salt, expected.length, { N, r, p, maxmem: SCRYPT_MAXMEM }, (err, key) => {
+      if (err === null) resolve(key);
+      else reject(err);
+    });
   });
   return timingSafeEqual(actual, expected);
 }

@@ -41,34 +41,51 @@ export function insecureListenGaps(config: ExporterConfig): string[] {
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** Basic auth checks: scrypt once per distinct header, then a constant-time compare of its digest. */
+/** How many password checks may run at once; more are answered 429 (each costs ~50 ms of a core). */
+const MAX_CHECKS_IN_FLIGHT = 2;
+
+/**
+ * Basic auth checks: scrypt once per distinct accepted header (then a constant-time compare of its
+ * digest), run off the event loop, at most a few at a time.
+ */
 class BasicAuth {
   readonly #username: string;
   readonly #hash: string;
   readonly #accepted = new Set<string>();
+  #inFlight = 0;
 
   constructor(auth: { username: string; passwordHash: string }) {
     this.#username = auth.username;
     this.#hash = auth.passwordHash;
   }
 
-  check(header: string | undefined): boolean {
-    if (!header?.startsWith('Basic ')) return false;
+  /** 'ok', 'refused', or 'busy' when too many checks run already. */
+  async check(header: string | undefined): Promise<'ok' | 'refused' | 'busy'> {
+    if (!header?.startsWith('Basic ') || header.length > 4096) return 'refused';
     const digest = createHash('sha256').update(header).digest('hex');
     for (const known of this.#accepted) {
-      if (timingSafeEqual(Buffer.from(known), Buffer.from(digest))) return true;
+      if (timingSafeEqual(Buffer.from(known), Buffer.from(digest))) return 'ok';
     }
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
+    if (colon < 0) return 'refused';
+    if (this.#inFlight >= MAX_CHECKS_IN_FLIGHT) return 'busy';
+    this.#inFlight++;
+    let passwordOk: boolean;
+    try {
+      passwordOk = await verifyPassword(decoded.slice(colon + 1), this.#hash);
+    } catch {
+      passwordOk = false;
+    } finally {
+      this.#inFlight--;
+    }
     const user = Buffer.from(decoded.slice(0, colon));
     const expected = Buffer.from(this.#username);
     const userOk = user.length === expected.length && timingSafeEqual(user, expected);
-    const passwordOk = verifyPassword(decoded.slice(colon + 1), this.#hash);
-    if (!userOk || !passwordOk) return false;
+    if (!userOk || !passwordOk) return 'refused';
     if (this.#accepted.size >= 16) this.#accepted.clear();
     this.#accepted.add(digest);
-    return true;
+    return 'ok';
   }
 }
 
@@ -115,16 +132,38 @@ export async function serveExporter(
       response.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...headers });
       response.end(request.method === 'HEAD' ? undefined : body);
     };
+    const serve = () => {
+      serveChecked(handler, reply);
+    };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       reply(405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', { allow: 'GET, HEAD' });
       return;
     }
-    if (auth !== undefined && !auth.check(request.headers.authorization)) {
-      reply(401, 'text/plain; charset=utf-8', 'unauthorized\n', {
-        'www-authenticate': 'Basic realm="nova", charset="UTF-8"',
-      });
+    if (auth === undefined) {
+      serve();
       return;
     }
+    auth.check(request.headers.authorization).then(
+      (verdict) => {
+        if (verdict === 'ok') serve();
+        else if (verdict === 'busy')
+          reply(429, 'text/plain; charset=utf-8', 'too many password checks at once; try again\n', {
+            'retry-after': '1',
+          });
+        else
+          reply(401, 'text/plain; charset=utf-8', 'unauthorized\n', {
+            'www-authenticate': 'Basic realm="nova", charset="UTF-8"',
+          });
+      },
+      () => {
+        reply(500, 'text/plain; charset=utf-8', 'the password check failed\n');
+      },
+    );
+  };
+  const serveChecked = (
+    handler: 'metrics' | 'index' | 'healthy' | 'other',
+    reply: (code: number, type: string, body: string, headers?: Record<string, string>) => void,
+  ): void => {
     if (handler === 'healthy') {
       reply(200, 'text/plain; charset=utf-8', 'Nova exporter is healthy.\n');
       return;
