@@ -27,6 +27,11 @@ describe('secret key names', () => {
     expect(secretKindOfKey('aws-secret-access-key')).toBe('secret');
     expect(secretKindOfKey('API_KEY')).toBe('key');
     expect(secretKindOfKey('passphrase')).toBe('password');
+    expect(secretKindOfKey('PGPASSWORD')).toBe('password');
+    expect(secretKindOfKey('rootpw')).toBe('password');
+    expect(secretKindOfKey('requirepass')).toBe('password');
+    expect(secretKindOfKey('GITHUBTOKEN')).toBe('token');
+    expect(secretKindOfKey('hostname')).toBeUndefined();
     expect(secretKindOfKey('user_data')).toBe('cloud-init');
     expect(secretKindOfKey('userData')).toBe('cloud-init');
     expect(secretKindOfKey('keyboard')).toBeUndefined();
@@ -66,6 +71,40 @@ describe('standard redaction', () => {
     const out = r.redact(inspect);
     expect(out).not.toContain('sk_live_abcdef123456');
     expect(JSON.parse(out)).toEqual({ Config: { Env: ['STRIPE_SECRET_KEY=[redacted:secret]', 'LANG=C'] } });
+  });
+
+  it('takes an env value to the end of its line or string, whatever it holds', () => {
+    const r = standard();
+    const out = r.redact(
+      [
+        'DB_PASSWORD=foo,bar;baz qux',
+        'export PGPASSWORD=pg-s3cret&more',
+        '{"Env":["ADMINPASSWORD=a,b;c","MYSQL_ROOT_PASSWD=rootpw{}[]","PATH=/usr/bin:/bin"]}',
+      ].join('\n'),
+    );
+    for (const secret of ['foo', 'bar;baz', 'pg-s3cret', 'a,b;c', 'rootpw{}'])
+      expect(out).not.toContain(secret);
+    expect(out).toContain('PATH=/usr/bin:/bin');
+    expect(out).toContain('DB_PASSWORD=[redacted:password]');
+  });
+
+  it('removes secrets given as command-line options, joined or apart, also in JSON argv arrays', () => {
+    const r = standard();
+    const out = r.redact(
+      [
+        'redis-server --requirepass s3cretpass --port 6379',
+        'app --password=hunter2x --verbose',
+        '{"Cmd":["--requirepass","jsonSecret1"],"Args":["--api-token", "tok3nvalue"]}',
+        'rootpw: bootstrapSecret',
+      ].join('\n'),
+    );
+    for (const secret of ['s3cretpass', 'hunter2x', 'jsonSecret1', 'tok3nvalue', 'bootstrapSecret'])
+      expect(out).not.toContain(secret);
+    expect(out).toContain('--port 6379');
+    expect(out).toContain('--verbose');
+    expect(JSON.parse(out.split('\n')[2] ?? '')).toMatchObject({
+      Cmd: ['--requirepass', '[redacted:password]'],
+    });
   });
 
   it('removes URL user info and secret query parameters, keeping the rest of the URL', () => {

@@ -571,6 +571,25 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
     return out;
   });
   const contents = swept.map((text) => Buffer.from(text, 'utf8'));
+  // Paths name domains, containers and files: redacted like the contents (pseudonyms in strict mode),
+  // and made unique (two names may become the same safe name).
+  const used = new Set(['manifest.json']);
+  const paths = files.map((file) => {
+    const cleaned = file.path
+      .split('/')
+      .map((part) => safeName(redactor.sweep(redactor.redact(part))))
+      .join('/');
+    let candidate = cleaned;
+    for (let n = 2; used.has(candidate); n++) {
+      const dot = cleaned.lastIndexOf('.');
+      candidate =
+        dot > cleaned.lastIndexOf('/')
+          ? `${cleaned.slice(0, dot)}-${String(n)}${cleaned.slice(dot)}`
+          : `${cleaned}-${String(n)}`;
+    }
+    used.add(candidate);
+    return candidate;
+  });
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     nova: NOVA_VERSION,
@@ -580,7 +599,7 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
     files: files.map((file, index) => {
       const redacted = perFile[index] ?? {};
       return {
-        path: file.path,
+        path: paths[index] ?? file.path,
         // A why may name a path (the NovaFile's): redacted like the files.
         why: redactor.sweep(redactor.redact(file.why)),
         sizeBytes: contents[index]?.length ?? 0,
@@ -592,14 +611,16 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
       source: redactor.sweep(redactor.redact(entry.source)),
       reason: redactor.sweep(redactor.redact(entry.reason)),
     })),
-    redactions: redactor.counts(),
     notes: [
       ...notes.map((note) => redactor.sweep(redactor.redact(note))),
       options.redact === 'none'
         ? 'Nothing was redacted (--redact none): check the contents before sharing this bundle.'
         : `Redaction: ${options.redact}. Redacted values read [redacted:KIND]${options.redact === 'strict' ? '; host names, user names, MAC and IP addresses are replaced by pseudonyms (host-1, user-1, mac-1, ip-1), the same one for the same value in every file' : ''}.`,
     ],
+    // Counted last, after the notes, reasons and paths went through redaction too.
+    redactions: {},
   };
+  manifest.redactions = redactor.counts();
   const root = `nova-support-${timestamp(now)}`;
   const mtime = Math.floor(now.getTime() / 1000);
   const manifestText = Buffer.from(json(manifest), 'utf8');
@@ -607,7 +628,10 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
   const folders = new Set<string>();
   const all = [
     { path: 'manifest.json', content: manifestText },
-    ...files.map((file, index) => ({ path: file.path, content: contents[index] ?? Buffer.alloc(0) })),
+    ...files.map((file, index) => ({
+      path: paths[index] ?? file.path,
+      content: contents[index] ?? Buffer.alloc(0),
+    })),
   ];
   for (const { path, content } of all) {
     const parts = path.split('/');

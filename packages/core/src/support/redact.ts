@@ -75,6 +75,10 @@ export function secretKindOfKey(key: string): RedactionKind | undefined {
   if (words.some((word) => SECRET_WORDS.has(word))) return 'secret';
   if (words.some((word) => TOKEN_WORDS.has(word))) return 'token';
   if (words.some((word) => KEY_WORDS.has(word))) return 'key';
+  // Run-together names: PGPASSWORD, ADMINPASSWORD, rootpw, requirepass, MYSQL_ROOT_PASSWD.
+  if (/pass(?:word|wd|phrase)|(?:pw|pwd|pass)$/.test(joined)) return 'password';
+  if (joined.includes('secret')) return 'secret';
+  if (joined.includes('token')) return 'token';
   return undefined;
 }
 
@@ -115,6 +119,13 @@ const IPV4 =
   /(?<![\w.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\w]|\.\d)/g;
 const IPV6_CANDIDATE = /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g;
 const HOME_PATH = /\/home\/([a-z_][a-z0-9_.-]{0,31})(?=[/\s"'<>:]|$)/g;
+
+/** An environment line, `KEY=value` or `export KEY=value`: the value runs to the end of the line. */
+const ENV_LINE = /^([ \t]*(?:export[ \t]+)?)([A-Za-z_][A-Za-z0-9_]*)=([^\n]*)$/gm;
+/** `"KEY=value"` as a whole JSON string (a container's Env): the value runs to the end of the string. */
+const ENV_IN_STRING = /"([A-Za-z_][A-Za-z0-9_]*)=((?:[^"\\\n]|\\.)*)"/g;
+/** A command-line option and its value: `--password=x`, `--password x`, `"--requirepass", "x"`. */
+const ARGV_OPTION = /(?<![\w-])(--?[A-Za-z][\w-]*)(=|[ \t]+|"[ \t]*,[ \t]*")([^\s"',]+)/g;
 
 /** Addresses that say nothing about a host: loopback, any, netmasks. */
 function isUninformativeIpv4(address: string): boolean {
@@ -285,6 +296,25 @@ export class Redactor {
       this.#remember(password, 'url-credentials');
       return `${scheme}${user}:${this.#mark('url-credentials')}@`;
     });
+    out = out.replace(ENV_LINE, (all, lead: string, key: string, value: string) => {
+      const kind = secretKindOfKey(key);
+      const inner = unquote(value.trim()).trim();
+      if (kind === undefined || this.#boring(inner)) return all;
+      this.#remember(inner, kind);
+      return `${lead}${key}=${this.#mark(kind)}`;
+    });
+    out = out.replace(ENV_IN_STRING, (all, key: string, value: string) => {
+      const kind = secretKindOfKey(key);
+      if (kind === undefined || this.#boring(value)) return all;
+      this.#remember(value, kind);
+      return `"${key}=${this.#mark(kind)}"`;
+    });
+    out = out.replace(ARGV_OPTION, (all, option: string, sep: string, value: string) => {
+      const kind = secretKindOfKey(option.replace(/^-+/, ''));
+      if (kind === undefined || this.#boring(value) || value.startsWith('-')) return all;
+      this.#remember(value, kind);
+      return `${option}${sep}${this.#mark(kind)}`;
+    });
     out = this.#keyValues(out);
     out = out.replace(
       XML_ELEMENT,
@@ -299,6 +329,16 @@ export class Redactor {
     );
     if (this.level === 'strict') out = this.#strict(out);
     return out;
+  }
+
+  /** Whether a value next to a secret-like key is nothing to hide: empty, a placeholder, already redacted. */
+  #boring(value: string): boolean {
+    return (
+      value === '' ||
+      value.startsWith(MARK_START) ||
+      ALREADY_HIDDEN.test(value) ||
+      BORING_VALUES.has(value.toLowerCase())
+    );
   }
 
   /** Values next to secret-like keys; in strict mode also learns host and user names from their keys. */
