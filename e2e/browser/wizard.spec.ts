@@ -1,35 +1,76 @@
 // The VM wizard in the GUI against the real backend: fill it by label for the tiny guest, see the
 // NovaFile change as a diff, write and apply it, and land on the overview with the new VM selected.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// Its template source against a registry served from 127.0.0.1: a signed template opened from
+// `#/wizard?template=<id>` is downloaded, verified, written and booted; one that failed a check is
+// not applied until the person consents.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 import { type RunningBrowserMode, startBrowserMode } from '../support/browser-mode.js';
 import { requireLab, run, runNova, uniqueName, virsh } from '../support/lab.js';
+import { startTemplateRegistry, type TemplateRegistry } from '../support/template-registry.js';
 
 const project = uniqueName('wizard-gui');
 const vm = `${project}-vm`;
+const templateVm = `${project}-tpl`;
 const dir = mkdtempSync(join(tmpdir(), 'nova-wizard-gui-'));
 chmodSync(dir, 0o755);
 const file = join(dir, 'NovaFile');
 const ORIGINAL = `# A lab the wizard adds to: this comment and the project line stay as they are.\nproject = "${project}"\n`;
 let nova: RunningBrowserMode;
+let registry: TemplateRegistry;
+const saved = { config: process.env['NOVA_CONFIG_DIR'], cache: process.env['XDG_CACHE_HOME'] };
+
+function restoreEnv(name: string, value: string | undefined) {
+  if (value === undefined) Reflect.deleteProperty(process.env, name);
+  else process.env[name] = value;
+}
 
 test.beforeAll(async () => {
   requireLab();
   writeFileSync(file, ORIGINAL);
+  registry = await startTemplateRegistry();
+  writeFileSync(
+    join(registry.configDir, 'templates.toml'),
+    `enable_builtin = false\nregistries = ["${registry.indexUrl}"]\n`,
+  );
+  // Browser mode inherits these: its backend reads the registry's config and trust store, and
+  // downloads into a cache of this test's own.
+  process.env['NOVA_CONFIG_DIR'] = registry.configDir;
+  process.env['XDG_CACHE_HOME'] = join(dir, 'cache');
   nova = await startBrowserMode({ cwd: dir });
 });
 
 test.afterAll(async () => {
-  await nova.stop();
+  // Undefined when browser mode failed to start: the cleanup below still runs.
+  await (nova as RunningBrowserMode | undefined)?.stop();
+  restoreEnv('NOVA_CONFIG_DIR', saved.config);
+  restoreEnv('XDG_CACHE_HOME', saved.cache);
   writeFileSync(file, `project = "${project}"\n`);
   await runNova(['-c', file, 'apply', '--yes', '--prune']);
-  await run('virsh', ['-c', 'qemu:///system', 'destroy', vm]);
-  await run('virsh', ['-c', 'qemu:///system', 'undefine', vm, '--nvram']);
+  for (const name of [vm, templateVm]) {
+    await run('virsh', ['-c', 'qemu:///system', 'destroy', name]);
+    await run('virsh', ['-c', 'qemu:///system', 'undefine', name, '--nvram']);
+  }
+  await run('virsh', ['-c', 'qemu:///system', 'vol-delete', '--pool', 'nova-disks', `${templateVm}.qcow2`]);
+  await registry.close();
+  rmSync(dir, { recursive: true, force: true });
 });
+
+async function openWizard(page: Page, hash: string) {
+  await page.goto(nova.url);
+  await page.evaluate((target) => {
+    location.hash = target;
+  }, hash);
+  await expect(page.getByRole('heading', { level: 1, name: 'New VM' })).toBeVisible();
+  await expect(page.getByRole('group', { name: /Step 1 of \d+: Source/ })).toBeVisible();
+}
+
+const stepButton = (page: Page, title: RegExp) =>
+  page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: title });
 
 test('makes the tiny guest step by step and lands on it in the overview, running', async ({ page }) => {
   test.setTimeout(90_000);
@@ -91,4 +132,70 @@ test('makes the tiny guest step by step and lands on it in the overview, running
   const written = readFileSync(file, 'utf8');
   expect(written.startsWith(ORIGINAL)).toBe(true);
   expect(written).toContain(`[vm.${vm}]`);
+});
+
+test('a signed template opened from the gallery’s link is chosen, written, applied and running', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await openWizard(page, '#/wizard?template=tiny-minisign');
+  await expect(page.getByRole('radio', { name: 'Template' })).toBeChecked();
+  await expect(page.getByRole('combobox', { name: 'Template' })).toHaveValue('tiny-minisign');
+  await expect(page.getByRole('checkbox', { name: /Deploy anyway/ })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  await expect(page.getByRole('group', { name: /Step 2 of \d+: Name/ })).toBeVisible();
+  await page.getByLabel('Name').fill(templateVm);
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The template's defaults.
+  await expect(page.getByLabel('vCPUs')).toHaveValue('1');
+  await expect(page.getByLabel('Memory')).toHaveValue('128Mi');
+  await stepButton(page, /Accelerator/).click();
+  await page.getByLabel('Accelerator').selectOption('tcg');
+
+  const diff = page.getByLabel('Diff');
+  await expect(diff).toContainText(`+ [vm.${templateVm}]`);
+  await expect(diff).toContainText('+ accelerator = "tcg"');
+  expect(readFileSync(file, 'utf8')).not.toContain(`[vm.${templateVm}]`);
+
+  await page.getByRole('button', { name: 'Write and apply' }).click();
+  await expect(page).toHaveURL(/#\/overview\?select=vm%2F/, { timeout: 90_000 });
+  await expect(page.getByRole('complementary', { name: `Details of ${templateVm}` })).toBeVisible();
+  const row = page
+    .getByRole('table', { name: 'Instances' })
+    .getByRole('row', { name: new RegExp(templateVm) });
+  await expect(row).toContainText('Running');
+  expect((await virsh('domstate', templateVm)).trim()).toBe('running');
+  // The image is the verified copy in nova-disks.
+  const written = readFileSync(file, 'utf8');
+  expect(written).toContain(`[vm.${templateVm}]`);
+  expect(written).toMatch(new RegExp(`image = ".*/${templateVm}\\.qcow2"`));
+  expect(registry.requests.some((request) => request.path === '/tiny.qcow2')).toBe(true);
+});
+
+test('a template that failed a check is not applied until the person consents', async ({ page }) => {
+  const name = `${project}-nc`;
+  await openWizard(page, '#/wizard?template=tiny-unknown-key');
+  await expect(page.getByRole('combobox', { name: 'Template' })).toHaveValue('tiny-unknown-key');
+  await expect(page.getByText('template "tiny-unknown-key" failed its signature check')).toBeVisible();
+  // Every other answer is fine: the failed check alone holds the apply back.
+  await stepButton(page, /Name/).click();
+  await page.getByLabel('Name').fill(name);
+  await stepButton(page, /Accelerator/).click();
+  await page.getByLabel('Accelerator').selectOption('tcg');
+  const apply = page.getByRole('button', { name: 'Write and apply' });
+  await expect(page.getByText('1 answer needs a fix first (Source).')).toBeVisible();
+  await expect(apply).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Write only' })).toBeDisabled();
+
+  await stepButton(page, /Source/).click();
+  const consent = page.getByRole('checkbox', {
+    name: 'Deploy anyway: I accept that its signature check failed',
+  });
+  await consent.check();
+  await expect(apply).toBeEnabled();
+  await expect(page.getByText('template "tiny-unknown-key" failed its signature check')).toHaveCount(0);
+  await consent.uncheck();
+  await expect(apply).toBeDisabled();
+  expect(readFileSync(file, 'utf8')).not.toContain(`[vm.${name}]`);
 });

@@ -48,7 +48,8 @@ export type TemplateIds =
   | 'tiny-bad-signature'
   | 'tiny-unsigned'
   | 'tiny-resume'
-  | 'tiny-stack';
+  | 'tiny-stack'
+  | 'tiny-stack-unverified';
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -191,6 +192,21 @@ async function serveRegistry(dir: string): Promise<TemplateRegistry> {
           app: { capsule: 'nova-test/busybox:latest', command: ['sleep', '3600'], network: 'net' },
         },
         networks: { net: { type: 'overlay' } },
+      },
+      {
+        // The same stack from a publisher with no key: its publisher check fails.
+        id: 'tiny-stack-unverified',
+        name: 'Tiny test stack (unverified publisher)',
+        version: '1',
+        kind: 'container-stack',
+        os: 'busybox',
+        arch: 'any',
+        tags: ['test', 'stack'],
+        publisher: { id: 'somebody', name: 'Somebody' },
+        minimum: { cpu: 1, memory: '64Mi', disk: '16Mi' },
+        containers: {
+          app: { capsule: 'nova-test/busybox:latest', command: ['sleep', '3600'] },
+        },
       },
     ],
   };

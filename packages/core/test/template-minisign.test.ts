@@ -1,5 +1,5 @@
 // Nova's minisign verifier (TypeScript, node:crypto) against keys and signatures made by the real
-// minisign binary: prehashed and legacy signatures verify; a changed file, a changed trusted comment,
+// minisign binary: prehashed signatures verify, legacy ones only when allowed; a changed file, a changed trusted comment,
 // another key and broken signature files are refused with the reason.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -71,7 +71,8 @@ describe('minisign verification in TypeScript', () => {
     expect(legacy.algorithm).toBe('Ed');
     expect(prehashed.trustedComment).toBe('nova test image');
     await expect(verifyMinisignFile(file, prehashed, key)).resolves.toBeUndefined();
-    await expect(verifyMinisignFile(file, legacy, key)).resolves.toBeUndefined();
+    await expect(verifyMinisignFile(file, legacy, key)).rejects.toThrow(/legacy minisign signature \(Ed\)/);
+    await expect(verifyMinisignFile(file, legacy, key, { allowLegacy: true })).resolves.toBeUndefined();
 
     // The real minisign agrees with Nova about the same file.
     await expect(minisign(['-V', '-p', pub, '-m', file])).resolves.toBeUndefined();
@@ -80,7 +81,9 @@ describe('minisign verification in TypeScript', () => {
     changed[150_000] = 8;
     await writeFile(file, changed);
     await expect(verifyMinisignFile(file, prehashed, key)).rejects.toThrow(/does not match the file/);
-    await expect(verifyMinisignFile(file, legacy, key)).rejects.toThrow(/does not match the file/);
+    await expect(verifyMinisignFile(file, legacy, key, { allowLegacy: true })).rejects.toThrow(
+      /does not match the file/,
+    );
     await expect(minisign(['-V', '-p', pub, '-m', file])).rejects.toThrow();
   });
 

@@ -16,6 +16,8 @@ import {
   planNovaFile,
   PROVENANCE_CHECKS,
   type ProvenanceCheck,
+  stepsForStack,
+  stepsForVm,
   TemplateKind,
 } from '@nova/core/node';
 import { type Command, Option } from 'commander';
@@ -222,6 +224,7 @@ function progressReporter(ctx: CommandContext, json: boolean): (event: DeployEve
 async function applyAfterDeploy(
   ctx: CommandContext,
   json: boolean,
+  deployed: { kind: 'vm' | 'container-stack'; name: string; sections: readonly string[] },
 ): Promise<{ applied: boolean; steps: string[] }> {
   const services = ctx.services();
   const outcome = await planNovaFile(services.novaFile, ctx.configPath(), { prune: false });
@@ -248,8 +251,15 @@ async function applyAfterDeploy(
     if (json) ctx.io.err(text);
     else ctx.io.out(text);
   };
-  say(formatPlan(outcome.plan));
-  const report = await applyPlan(outcome.plan, hostApplyBackend(services.novaFile), (event) => {
+  // Only what the template made: other pending changes of the NovaFile are left for `nova apply`.
+  const { plan, left } =
+    deployed.kind === 'vm'
+      ? stepsForVm(outcome.plan, deployed.name)
+      : stepsForStack(outcome.plan, deployed.sections);
+  say(formatPlan(plan));
+  if (left.length > 0)
+    say(`${String(left.length)} other change(s) in the NovaFile are left for \`nova apply\`.`);
+  const report = await applyPlan(plan, hostApplyBackend(services.novaFile), (event) => {
     if (event.type !== 'step') return;
     const what = `[${String(event.index + 1)}/${String(event.total)}] ${event.step.action} ${event.step.kind} ${event.step.name}`;
     if (event.status === 'failed') ctx.io.err(`${what}: failed: ${event.error?.message ?? ''}`);
@@ -383,7 +393,7 @@ export function registerTemplateCommands(program: Command, ctx: CommandContext):
       const sections = result.sections.map((section) => `[${section}]`).join(', ');
       if (!json) ctx.io.out(`Deployed template ${result.template} as ${sections} in ${result.novaFile}.`);
       let applied: { applied: boolean; steps: string[] } | undefined;
-      if (options.apply === true) applied = await applyAfterDeploy(ctx, json);
+      if (options.apply === true) applied = await applyAfterDeploy(ctx, json, result);
       else if (!json) ctx.io.out('Run `nova apply` to create it.');
       if (json)
         ctx.io.out(

@@ -70,7 +70,7 @@ export function createBackend(services: BackendServices, options: BackendOptions
   const support = supportFeature(context);
   const networks = networksFeature(context);
   const wizard = wizardFeature(context);
-  const templates = templatesFeature();
+  const templates = templatesFeature(context);
   const features: Omit<BackendFeature<never>, 'handlers'>[] = [overview, metrics, topology, exporter];
   // The last list, and the sources that changed since it was read. While every change is followed, a
   // list no change touched is answered as it is; after changes, only the sources that changed are

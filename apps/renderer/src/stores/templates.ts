@@ -1,9 +1,13 @@
-// The template gallery's data: the catalog main reads (`templates.list`), and the gallery's filters
-// (search, kind, OS, tag), which are pure so that they can be tested alone.
+// The template gallery's data: the catalog main reads (`templates.list`), the gallery's filters
+// (search, kind, OS, tag), which are pure so that they can be tested alone, and a container stack's
+// deploy with its progress (`templates.deploy`, `templates.progress`).
 import {
   type CatalogEntry,
   type NovaErrorData,
+  type ProvenanceCheckName,
   type TemplateCatalog,
+  type TemplateDeployProgress,
+  type TemplateDeployResult,
   type TemplateKind,
   toErrorData,
 } from '@nova/core';
@@ -75,6 +79,52 @@ export function createTemplatesStore(client: NovaClient) {
         set({ error: toErrorData(err) });
       } finally {
         set({ loading: false });
+      }
+    },
+  }));
+}
+
+export type StackDeployStatus = 'idle' | 'running' | 'done' | 'failed';
+
+export interface StackDeployState {
+  status: StackDeployStatus;
+  apply: boolean;
+  progress: TemplateDeployProgress[];
+  result: TemplateDeployResult | undefined;
+  error: NovaErrorData | undefined;
+  deploy: (input: {
+    id: string;
+    name: string;
+    consent: ProvenanceCheckName[];
+    apply: boolean;
+  }) => Promise<TemplateDeployResult | undefined>;
+}
+
+let deployRuns = 0;
+
+export function createStackDeployStore(client: NovaClient) {
+  return create<StackDeployState>()((set) => ({
+    status: 'idle',
+    apply: false,
+    progress: [],
+    result: undefined,
+    error: undefined,
+    async deploy(input) {
+      const runId = `stack-${Date.now().toString(36)}-${String(++deployRuns)}`;
+      set({ status: 'running', apply: input.apply, progress: [], result: undefined, error: undefined });
+      const stop = client.on('templates.progress', (progress) => {
+        if (progress.runId !== runId) return;
+        set((state) => ({ progress: [...state.progress, progress] }));
+      });
+      try {
+        const result = await client.call('templates.deploy', { ...input, runId });
+        set({ status: 'done', result });
+        return result;
+      } catch (err) {
+        set({ status: 'failed', error: toErrorData(err) });
+        return undefined;
+      } finally {
+        stop();
       }
     },
   }));

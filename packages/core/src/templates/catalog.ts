@@ -62,7 +62,9 @@ export interface CatalogReport {
 export async function loadCatalogReport(options: CatalogOptions = {}): Promise<CatalogReport> {
   const configDir = options.configDir ?? novaConfigDir();
   const config = await readTemplatesConfig(configDir);
-  const trust = await readTrustStore(config.trustedKeysDir);
+  const trust = await readTrustStore(config.trustedKeysDir, {
+    allowLegacyMinisign: config.allowLegacyMinisign,
+  });
   const locations = [
     ...(options.onlyRegistries === true ? [] : config.registries),
     ...(options.registries ?? []),

@@ -26,6 +26,8 @@ export const TemplatesConfigFile = z.strictObject({
   trusted_keys: z.string().min(1).optional(),
   /** Storage pool deploy puts images in when --pool is not given. */
   default_pool: z.string().min(1).optional(),
+  /** Accept legacy ("Ed", not prehashed) minisign signatures; off by default. */
+  allow_legacy_minisign: z.boolean().default(false),
 });
 export type TemplatesConfigFile = z.infer<typeof TemplatesConfigFile>;
 
@@ -36,6 +38,8 @@ export interface TemplatesConfig {
   registries: string[];
   trustedKeysDir: string;
   defaultPool: string | undefined;
+  /** Accept legacy ("Ed", not prehashed) minisign signatures (allow_legacy_minisign, default false). */
+  allowLegacyMinisign: boolean;
 }
 
 /** Reads templates.toml from the config folder; a missing file means the defaults. */
@@ -63,7 +67,7 @@ export async function readTemplatesConfig(configDir = novaConfigDir()): Promise<
     throw new NovaError(
       'invalid-input',
       `${path}: ${describeZodError(parsed.error)}`,
-      'keys: enable_builtin (true/false), registries (list of folders or URLs), trusted_keys, default_pool',
+      'keys: enable_builtin (true/false), registries (list of folders or URLs), trusted_keys, default_pool, allow_legacy_minisign (true/false)',
     );
   }
   const relative = (value: string) => (isAbsolute(value) ? value : resolve(configDir, value));
@@ -78,5 +82,6 @@ export async function readTemplatesConfig(configDir = novaConfigDir()): Promise<
         ? join(configDir, 'trusted-keys')
         : relative(parsed.data.trusted_keys),
     defaultPool: parsed.data.default_pool,
+    allowLegacyMinisign: parsed.data.allow_legacy_minisign,
   };
 }

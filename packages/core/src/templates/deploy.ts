@@ -5,7 +5,7 @@
 // deleted, and the NovaFile is written once, atomically, or not at all.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -137,13 +137,19 @@ async function writeSections(
   created: boolean,
   edits: NovaFileEdit[],
   host: HostFacts | undefined,
+  secret = false,
 ): Promise<void> {
   const options = host === undefined ? {} : { host };
   if (!created) {
     await updateNovaFile(path, edits, options);
+    // Generated passwords went in: only the file's owner may read it from now on.
+    if (secret) {
+      const mode = (await stat(path)).mode & 0o7777;
+      if ((mode & 0o077) !== 0) await chmod(path, mode & ~0o077);
+    }
     return;
   }
-  await writeFileAtomic(path, '# NovaFile written by `nova template deploy`\n');
+  await writeFileAtomic(path, '# NovaFile written by `nova template deploy`\n', secret ? 0o600 : 0o644);
   try {
     await updateNovaFile(path, edits, options);
   } catch (err) {
@@ -198,6 +204,15 @@ async function deployVm(
     `${template.id}-${template.version.replace(/[^A-Za-z0-9._-]/g, '_')}.${extension}`,
   );
 
+  // Consent covers a template whose checks failed, never a registry on the network making Nova read
+  // this host's files: that is refused outright.
+  if (entry.registry.kind === 'http' && template.image.url.startsWith('file:')) {
+    throw new NovaError(
+      'invalid-input',
+      `template "${template.id}" comes from ${entry.registry.location} but names a file of this host (${template.image.url})`,
+      'A registry on the network may only name images on the network (https); nothing was downloaded.',
+    );
+  }
   emit({ type: 'step', message: `downloading ${template.image.url}` });
   let download;
   try {
@@ -218,7 +233,10 @@ async function deployVm(
     provenance.checksum = await checkChecksum(template, downloaded);
     emit({ type: 'check', check: 'checksum', ...provenance.checksum });
     emit({ type: 'step', message: 'verifying the signature' });
-    const trust = await readTrustStore((await readTemplatesConfig(options.configDir)).trustedKeysDir);
+    const config = await readTemplatesConfig(options.configDir);
+    const trust = await readTrustStore(config.trustedKeysDir, {
+      allowLegacyMinisign: config.allowLegacyMinisign,
+    });
     provenance.signature = await checkSignature(template, downloaded, trust);
     emit({ type: 'check', check: 'signature', ...provenance.signature });
   } catch (err) {
@@ -376,6 +394,7 @@ async function deployStack(
 ): Promise<DeployResult> {
   const password = randomBytes(18).toString('base64url');
   const { edits, sections } = stackEdits(entry.template, options.name, password);
+  const secret = JSON.stringify(entry.template.containers).includes('{{generated-password}}');
   const taken = sections.filter((section) => {
     const [table = '', name = ''] = section.split(/\.(.*)/s);
     return name in (table === 'network' ? model.network : model.container);
@@ -391,7 +410,12 @@ async function deployStack(
     type: 'step',
     message: `writing ${sections.map((s) => `[${s}]`).join(', ')} into ${options.novaFile}`,
   });
-  await writeSections(options.novaFile, created, edits, host);
+  await writeSections(options.novaFile, created, edits, host, secret);
+  if (secret)
+    options.onEvent?.({
+      type: 'step',
+      message: `${options.novaFile} holds generated passwords: it is readable by its owner only`,
+    });
   return {
     template: entry.template.id,
     kind: 'container-stack',

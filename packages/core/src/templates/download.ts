@@ -1,6 +1,7 @@
 // Downloading a template's image: with progress, resumed with HTTP Range after an interruption. The
-// bytes go to "<file>.partial" (with "<file>.partial.json" saying where from), which becomes "<file>"
-// only when complete; a later run resumes a .partial left by an interrupted one.
+// bytes go to "<file>.partial" (with "<file>.partial.json" saying where from, and the ETag or
+// Last-Modified the server sent with them), which becomes "<file>" only when complete; a later run
+// resumes a .partial left by an interrupted one with If-Range, or starts over when it has no validator.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -106,22 +107,37 @@ class AttemptError extends Error {
   }
 }
 
-/** One HTTP attempt: resumes from the .partial's size when the server honours Range. */
+/** The validator If-Range can carry: a strong ETag, else Last-Modified (a weak ETag never matches). */
+function ifRangeValidator(meta: PartialMeta | undefined): string | undefined {
+  if (meta?.etag !== undefined && !meta.etag.startsWith('W/')) return meta.etag;
+  return meta?.lastModified;
+}
+
+async function startOver(partial: string, metaPath: string): Promise<void> {
+  await rm(partial, { force: true });
+  await rm(metaPath, { force: true });
+}
+
+/**
+ * One HTTP attempt: resumes from the .partial's size, with If-Range carrying the validator saved with
+ * it (in "<file>.partial.json"), so that a changed file is sent whole instead of spliced onto old bytes.
+ * A .partial without a validator, or a reply that does not fit it, starts over.
+ */
 async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: number[]): Promise<void> {
   const partial = `${options.dest}.partial`;
   const metaPath = `${partial}.json`;
   let have = await sizeOf(partial);
   const meta = await readMeta(metaPath);
-  if (have > 0 && meta?.url !== options.url) {
-    // A .partial of something else: start over.
-    await rm(partial, { force: true });
+  const validator = ifRangeValidator(meta);
+  if (have > 0 && (meta?.url !== options.url || validator === undefined)) {
+    // A .partial of something else, or one nothing can tell is still the same file: start over.
+    await startOver(partial, metaPath);
     have = 0;
   }
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-  if (have > 0) {
+  if (have > 0 && validator !== undefined) {
     headers['range'] = `bytes=${String(have)}-`;
-    const validator = meta?.etag ?? meta?.lastModified;
-    if (validator !== undefined) headers['if-range'] = validator;
+    headers['if-range'] = validator;
   }
   const idle = new AbortController();
   const idleMs = options.idleTimeoutMs ?? 60_000;
@@ -149,9 +165,15 @@ async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: n
       throw new AttemptError((err as Error).message, false);
     }
     if (response.status === 416 && have > 0) {
-      // Nothing after what we have: the .partial is complete (or the file changed: checked later).
+      // Nothing after what we have: complete only if the server's size is the .partial's.
+      const size = /^bytes \*\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
       await response.body?.cancel();
-      resumedAt.push(have);
+      if (size !== undefined && Number(size) === have) {
+        resumedAt.push(have);
+        return;
+      }
+      await startOver(partial, metaPath);
+      await attempt(options, attemptNo, resumedAt);
       return;
     }
     if (response.status !== 200 && response.status !== 206) {
@@ -165,11 +187,13 @@ async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: n
     if (response.status === 206 && !resumed)
       throw new AttemptError('the server sent a part that was not asked for', false);
     if (resumed) {
-      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-      if (range === null || Number(range[1]) !== have) {
+      // The part must start where the .partial ends and run to the end of the file.
+      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+      if (range === null || Number(range[1]) !== have || Number(range[2]) + 1 !== Number(range[3])) {
         await response.body?.cancel();
-        await rm(partial, { force: true });
-        throw new AttemptError('the server resumed at the wrong place; starting over', true);
+        await startOver(partial, metaPath);
+        await attempt(options, attemptNo, resumedAt);
+        return;
       }
     } else {
       have = 0;
@@ -179,13 +203,17 @@ async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: n
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     const total = Number.isFinite(length) ? start + length : options.expectedSize;
     await mkdir(dirname(partial), { recursive: true });
-    await writeMeta(metaPath, {
-      url: options.url,
-      ...(response.headers.get('etag') === null ? {} : { etag: response.headers.get('etag') ?? '' }),
-      ...(response.headers.get('last-modified') === null
-        ? {}
-        : { lastModified: response.headers.get('last-modified') ?? '' }),
-    });
+    if (!resumed) {
+      // A new file: the old bytes go first, then its validators are saved, then its bytes are written.
+      await startOver(partial, metaPath);
+      const etag = response.headers.get('etag');
+      const lastModified = response.headers.get('last-modified');
+      await writeMeta(metaPath, {
+        url: options.url,
+        ...(etag === null ? {} : { etag }),
+        ...(lastModified === null ? {} : { lastModified }),
+      });
+    }
     if (response.body === null) throw new AttemptError('the server sent no body', true);
     options.onProgress?.({ received: start, total, resumedFrom: start, attempt: attemptNo });
     // Each chunk is written before the next is read, so that all that arrived is on disk when the

@@ -3,6 +3,7 @@ export * from './builtin.js';
 export * from './catalog.js';
 export * from './config.js';
 export * from './deploy.js';
+export * from './deploy-stack.js';
 export * from './download.js';
 export * from './minisign.js';
 export * from './provenance.js';

@@ -6,6 +6,7 @@
 //   algorithm (2 bytes: "Ed" = over the file, "ED" = over BLAKE2b-512 of the file) ‖ key id (8) ‖ signature (64),
 // "trusted comment: <text>", and base64 of the global signature (64 bytes) over signature ‖ <text>.
 // minisign shows a key id as the 8 bytes read as a little-endian number in upper-case hex.
+// Legacy "Ed" signatures (minisign -l, or minisign before 0.8) are refused unless allowed.
 import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -34,6 +35,25 @@ export class MinisignError extends Error {
 
 /** The largest file verified against a legacy ("Ed", not prehashed) signature, which needs it in memory. */
 const LEGACY_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Why a legacy signature is refused unless templates.toml allows it. */
+export const LEGACY_SIGNATURE_REFUSED =
+  'legacy minisign signature (Ed): sign with minisign ≥0.8 default prehashed mode, or allow legacy signatures in templates.toml (allow_legacy_minisign = true)';
+
+export interface MinisignVerifyOptions {
+  /** Accept legacy ("Ed", not prehashed) signatures (templates.toml allow_legacy_minisign; default false). */
+  allowLegacy?: boolean;
+}
+
+/** Refuses a legacy ("Ed") signature unless legacy signatures are allowed. */
+export function refuseLegacySignature(
+  signature: MinisignSignature,
+  options: MinisignVerifyOptions = {},
+): void {
+  if (signature.algorithm === 'Ed' && options.allowLegacy !== true) {
+    throw new MinisignError(LEGACY_SIGNATURE_REFUSED);
+  }
+}
 
 function keyIdHex(bytes: Buffer): string {
   return normalizeKeyId(Buffer.from(bytes).reverse().toString('hex'));
@@ -120,12 +140,17 @@ async function blake2b512File(path: string): Promise<Buffer> {
   return hash.digest();
 }
 
-/** Verifies a file against a minisign signature and key; throws MinisignError saying why not. */
+/**
+ * Verifies a file against a minisign signature and key; throws MinisignError saying why not. Legacy
+ * ("Ed") signatures are refused unless `options.allowLegacy`.
+ */
 export async function verifyMinisignFile(
   path: string,
   signature: MinisignSignature,
   publicKey: MinisignPublicKey,
+  options: MinisignVerifyOptions = {},
 ): Promise<void> {
+  refuseLegacySignature(signature, options);
   if (signature.keyId !== publicKey.keyId) {
     throw new MinisignError(
       `signed with key ${signature.keyId}, not with the trusted key ${publicKey.keyId}`,

@@ -4,7 +4,13 @@
 import { isIP } from 'node:net';
 
 import { fetchText } from './fetch.js';
-import { MinisignError, normalizeKeyId, parseMinisignSignature, verifyTrustedComment } from './minisign.js';
+import {
+  MinisignError,
+  normalizeKeyId,
+  parseMinisignSignature,
+  refuseLegacySignature,
+  verifyTrustedComment,
+} from './minisign.js';
 import { findMinisignKey, hasSshIdentity, type TrustStore } from './trust.js';
 import type { RegistryInfo } from './types.js';
 import { type Provenance, type ProvenanceCheck, type Template } from './types.js';
@@ -21,13 +27,51 @@ function isLoopback(host: string): boolean {
   return bare === '::1';
 }
 
-/** Why a URL is or is not a trustworthy place to fetch from: https, a local file, or loopback http. */
-export function judgeUrl(url: string): { ok: boolean; detail: string } {
+/** SSH signatures are always verified in this namespace (ssh-keygen -Y sign/verify -n). */
+export const SSH_NAMESPACE = 'nova-template';
+
+/** Why a template's SSH signature namespace is refused, or undefined when it is Nova's. */
+export function sshNamespaceProblem(template: Template): string | undefined {
+  const namespace = template.signature?.namespace;
+  if (template.signature?.type !== 'ssh' || namespace === undefined || namespace === SSH_NAMESPACE) {
+    return undefined;
+  }
+  return `signature namespace "${namespace}" is refused: Nova verifies SSH signatures only in the namespace "${SSH_NAMESPACE}" (sign with ssh-keygen -Y sign -n ${SSH_NAMESPACE})`;
+}
+
+function locationIsLoopback(location: string): boolean {
+  try {
+    return isLoopback(new URL(location).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why a URL is or is not a trustworthy place to fetch from: https, a local file, or loopback http. A
+ * registry fetched over http(s) may name only https URLs, or loopback http when it is itself on this
+ * host: a file: URL (or this host's loopback) named by a registry on the network is refused.
+ */
+export function judgeUrl(url: string, registry?: RegistryInfo): { ok: boolean; detail: string } {
   const parsed = new URL(url);
+  const remote = registry?.kind === 'http';
   if (parsed.protocol === 'https:') return { ok: true, detail: `https from ${parsed.host}` };
-  if (parsed.protocol === 'file:')
+  if (parsed.protocol === 'file:') {
+    if (remote) {
+      return {
+        ok: false,
+        detail: `${url} is a local file named by a registry fetched over the network (${registry.location}), which may name only https URLs (or http on this host's loopback)`,
+      };
+    }
     return { ok: true, detail: `local file ${decodeURIComponent(parsed.pathname)}` };
+  }
   if (parsed.protocol === 'http:' && isLoopback(parsed.hostname)) {
+    if (remote && !locationIsLoopback(registry.location)) {
+      return {
+        ok: false,
+        detail: `http on this host's loopback, named by a registry that is not on this host (${registry.location}): it may name only https URLs`,
+      };
+    }
     return { ok: true, detail: `http on this host's loopback (${parsed.host})` };
   }
   return {
@@ -49,7 +93,7 @@ export function sourceCheck(template: Template, registry: RegistryInfo): Provena
     }
   }
   if (template.signature?.url !== undefined) urls.push({ what: 'signature', url: template.signature.url });
-  const judged = urls.map((entry) => ({ ...entry, ...judgeUrl(entry.url) }));
+  const judged = urls.map((entry) => ({ ...entry, ...judgeUrl(entry.url, registry) }));
   const bad = judged.filter((entry) => !entry.ok);
   if (bad.length > 0) return failed(bad.map((entry) => `${entry.what}: ${entry.detail}`).join('; '));
   const origin =
@@ -129,6 +173,8 @@ export async function signatureCheck(
     return failed(`signed with ${signature.type} but the publisher's key is a ${keyType} key`);
   }
   if (signature.type === 'ssh') {
+    const namespaceProblem = sshNamespaceProblem(template);
+    if (namespaceProblem !== undefined) return failed(namespaceProblem);
     const identity = template.publisher.key?.slice('ssh:'.length) ?? template.publisher.id;
     if (!hasSshIdentity(trust, identity)) {
       return failed(`SSH signature by "${identity}", who is not in your allowed_signers (unknown key)`);
@@ -156,6 +202,7 @@ export async function signatureCheck(
     return failed(`signed by key ${parsed.keyId}, but the publisher's key is ${expected}`);
   }
   try {
+    refuseLegacySignature(parsed, { allowLegacy: trust.allowLegacyMinisign === true });
     verifyTrustedComment(parsed, key);
   } catch (err) {
     return failed(`signature invalid: ${(err as Error).message}`);
@@ -165,16 +212,25 @@ export async function signatureCheck(
   );
 }
 
+/**
+ * What can be checked before download. The source is checked first: nothing of a template whose
+ * source check fails is fetched.
+ */
 export async function initialProvenance(
   template: Template,
   registry: RegistryInfo,
   trust: TrustStore,
   options: SignatureCheckOptions = {},
 ): Promise<Provenance> {
+  const source = sourceCheck(template, registry);
+  const signature =
+    source.status === 'failed' && template.signature?.url !== undefined
+      ? failed('not fetched: the template failed its source check')
+      : await signatureCheck(template, trust, options);
   return {
     checksum: checksumCheck(template),
-    signature: await signatureCheck(template, trust, options),
+    signature,
     publisher: publisherCheck(template, registry, trust),
-    source: sourceCheck(template, registry),
+    source,
   };
 }

@@ -1,6 +1,6 @@
 // Reading a registry's index.json: from a directory, over http(s), or the built-in one. Strict: an
 // index that does not match the format is refused with the registry and the field named.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -142,7 +142,8 @@ export async function loadRegistry(location: string): Promise<LoadedRegistry> {
   }
   let text: string;
   try {
-    text = await readFile(indexPath, 'utf8');
+    // Read as the http index is: a regular file of at most 4 MiB.
+    text = await fetchText(pathToFileURL(indexPath).toString());
   } catch (err) {
     throw new NovaError(
       'not-found',

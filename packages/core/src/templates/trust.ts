@@ -20,16 +20,24 @@ export interface TrustStore {
   sshIdentities: string[];
   /** Files that could not be read as keys, with why. */
   problems: string[];
+  /** Accept legacy ("Ed", not prehashed) minisign signatures (templates.toml allow_legacy_minisign). */
+  allowLegacyMinisign?: boolean;
 }
 
-/** Reads the trust store; a missing folder is an empty store. */
-export async function readTrustStore(dir: string): Promise<TrustStore> {
+export interface TrustPolicy {
+  /** templates.toml allow_legacy_minisign (default false). */
+  allowLegacyMinisign?: boolean;
+}
+
+/** Reads the trust store; a missing folder is an empty store. `policy` comes from templates.toml. */
+export async function readTrustStore(dir: string, policy: TrustPolicy = {}): Promise<TrustStore> {
   const store: TrustStore = {
     dir,
     minisign: [],
     allowedSignersFile: undefined,
     sshIdentities: [],
     problems: [],
+    allowLegacyMinisign: policy.allowLegacyMinisign === true,
   };
   let names: string[];
   try {

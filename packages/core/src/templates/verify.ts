@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { fetchText } from './fetch.js';
 import { MinisignError, normalizeKeyId, parseMinisignSignature, verifyMinisignFile } from './minisign.js';
-import { signatureText } from './provenance.js';
+import { signatureText, SSH_NAMESPACE, sshNamespaceProblem } from './provenance.js';
 import { findMinisignKey, hasSshIdentity, type TrustStore } from './trust.js';
 import type { ProvenanceCheck, VmTemplate } from './types.js';
 
@@ -70,7 +70,7 @@ export async function checkChecksum(template: VmTemplate, file: string): Promise
       };
 }
 
-export const SSH_NAMESPACE = 'nova-template';
+export { SSH_NAMESPACE } from './provenance.js';
 
 function runSshKeygen(args: string[], input: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -85,12 +85,14 @@ function runSshKeygen(args: string[], input: string): Promise<{ code: number; ou
   });
 }
 
-/** Verifies an SSH signature of file with ssh-keygen -Y verify against the trust store's allowed_signers. */
+/**
+ * Verifies an SSH signature of file with ssh-keygen -Y verify against the trust store's allowed_signers.
+ * Templates are always verified in SSH_NAMESPACE ("nova-template"), whatever they declare.
+ */
 export async function verifySshSignature(
   file: string,
   signature: string,
   identity: string,
-  namespace: string,
   trust: TrustStore,
 ): Promise<ProvenanceCheck> {
   if (trust.allowedSignersFile === undefined || !hasSshIdentity(trust, identity)) {
@@ -101,7 +103,7 @@ export async function verifySshSignature(
     const sigFile = join(dir, 'image.sig');
     await writeFile(sigFile, signature, { mode: 0o600 });
     const result = await runSshKeygen(
-      ['-Y', 'verify', '-f', trust.allowedSignersFile, '-I', identity, '-n', namespace, '-s', sigFile],
+      ['-Y', 'verify', '-f', trust.allowedSignersFile, '-I', identity, '-n', SSH_NAMESPACE, '-s', sigFile],
       file,
     );
     return result.code === 0
@@ -131,6 +133,8 @@ export async function checkSignature(
       detail: `unsigned: ${template.publisher.name} provides no minisign or SSH signature for this image`,
     };
   }
+  const namespaceProblem = sshNamespaceProblem(template);
+  if (namespaceProblem !== undefined) return { status: 'failed', detail: namespaceProblem };
   let text: string;
   try {
     text = await signatureText(template);
@@ -142,7 +146,7 @@ export async function checkSignature(
       template.publisher.key?.startsWith('ssh:') === true
         ? template.publisher.key.slice(4)
         : template.publisher.id;
-    return verifySshSignature(file, text, identity, signature.namespace ?? SSH_NAMESPACE, trust);
+    return verifySshSignature(file, text, identity, trust);
   }
   try {
     const parsed = parseMinisignSignature(text);
@@ -163,7 +167,7 @@ export async function checkSignature(
         detail: `signed by key ${parsed.keyId}, but the publisher's key is ${expected}`,
       };
     }
-    await verifyMinisignFile(file, parsed, key);
+    await verifyMinisignFile(file, parsed, key, { allowLegacy: trust.allowLegacyMinisign === true });
     return {
       status: 'passed',
       detail: `minisign signature by trusted key ${parsed.keyId} verified ("${parsed.trustedComment}")`,

@@ -1,12 +1,73 @@
 // The backend side of the template gallery (issue 6/7): handlers for the channels of
 // packages/core/src/contract/features/templates.ts. The catalog is read on each call (registries and
-// the trust store may change); deploying goes through the wizard.
-import { NovaError, type TemplateCatalog } from '@nova/core';
-import { loadCatalogReport } from '@nova/core/node';
+// the trust store may change). VM templates deploy through the wizard; container stacks deploy here
+// into ./NovaFile of the backend's folder (`templates.deploy`, progress as `templates.progress`).
+import { resolve } from 'node:path';
 
-import type { BackendFeature } from './feature.js';
+import { NovaError, type TemplateCatalog, type TemplateDeployProgress } from '@nova/core';
+import {
+  DEFAULT_NOVAFILE,
+  deployStackTemplate,
+  loadCatalogReport,
+  type StackDeployEvent,
+} from '@nova/core/node';
 
-export function templatesFeature(): BackendFeature<'templates.list' | 'templates.get'> {
+import type { BackendFeature, FeatureContext } from './feature.js';
+
+export interface TemplatesFeatureOptions {
+  /** The NovaFile stacks are deployed into (default ./NovaFile of the backend's working folder). */
+  novaFilePath?: string;
+}
+
+function progressOf(runId: string, event: StackDeployEvent): TemplateDeployProgress | undefined {
+  switch (event.type) {
+    case 'deploy': {
+      const inner = event.event;
+      if (inner.type === 'step') return { runId, message: inner.message, status: 'info' };
+      if (inner.type === 'check')
+        return { runId, message: `${inner.check}: ${inner.status} — ${inner.detail}`, status: 'info' };
+      // Stacks download nothing; a VM image's bytes are the wizard's to show.
+      return undefined;
+    }
+    case 'written':
+      return {
+        runId,
+        message: `Wrote ${event.sections.map((section) => `[${section}]`).join(', ')} into ${event.file}`,
+        status: 'info',
+      };
+    case 'planned':
+      return {
+        runId,
+        message: `Planned ${String(event.steps)} ${event.steps === 1 ? 'step' : 'steps'} for this stack${event.left === 0 ? '' : ` (${String(event.left)} other changes are left for nova apply)`}`,
+        status: 'info',
+      };
+    case 'restored':
+      return { runId, message: `Took the sections out of ${event.file} again`, status: 'info' };
+    case 'apply': {
+      const inner = event.event;
+      if (inner.type === 'note') return { runId, message: inner.message, status: 'info' };
+      if (inner.type === 'rollback')
+        return {
+          runId,
+          message: `Rolling back: ${inner.description}${inner.status === 'failed' ? ` failed: ${inner.error?.message ?? ''}` : ''}`,
+          status: inner.status === 'failed' ? 'failed' : inner.status,
+        };
+      return {
+        runId,
+        message: `${inner.step.action} ${inner.step.kind} ${inner.step.name}${inner.status === 'failed' ? `: ${inner.error?.message ?? ''}` : ''}`,
+        index: inner.index,
+        total: inner.total,
+        status: inner.status,
+      };
+    }
+  }
+}
+
+export function templatesFeature(
+  context: FeatureContext,
+  options: TemplatesFeatureOptions = {},
+): BackendFeature<'templates.list' | 'templates.get' | 'templates.deploy'> {
+  const { services } = context;
   const list = async (): Promise<TemplateCatalog> => {
     const report = await loadCatalogReport();
     return { templates: report.entries, problems: report.problems, trustStore: report.trust.dir };
@@ -24,6 +85,42 @@ export function templatesFeature(): BackendFeature<'templates.list' | 'templates
           );
         }
         return entry;
+      },
+      'templates.deploy': async ({ id, name, consent, apply, runId }) => {
+        const file = resolve(options.novaFilePath ?? DEFAULT_NOVAFILE);
+        const result = await deployStackTemplate(
+          { novaFile: services.novaFile, hostFacts: () => services.hostFacts() },
+          {
+            id,
+            name,
+            novaFile: file,
+            consent,
+            apply,
+            onEvent: (event) => {
+              const progress = progressOf(runId, event);
+              if (progress !== undefined) context.publish('templates.progress', progress);
+            },
+          },
+        );
+        let instanceIds: string[] = [];
+        if (result.applied) {
+          const names = new Set(result.containers);
+          const { instances } = await services.instances.list();
+          instanceIds = instances
+            .filter((instance) => instance.kind === 'container' && names.has(instance.name))
+            .map((instance) => instance.id);
+        }
+        return {
+          template: result.deployed.template,
+          name: result.deployed.name,
+          file,
+          sections: result.deployed.sections,
+          consentedTo: result.deployed.consented ? result.deployed.failedChecks : [],
+          applied: result.applied,
+          done: result.done,
+          left: result.left,
+          instanceIds,
+        };
       },
     },
   };

@@ -1,15 +1,24 @@
 // The template gallery: every template of the built-in and the configured registries, searchable and
 // filtered by kind, OS and tag; the one selected (`#/templates?select=<id>`) in detail with its
-// provenance badges (text, not colour alone). "Deploy" opens the wizard on it (`#/wizard?template=<id>`);
-// a template that failed a check needs the consent checkbox, which names the failed checks, first.
+// provenance badges (text, not colour alone). A VM template's "Deploy" opens the wizard on it
+// (`#/wizard?template=<id>`); a container stack deploys in place ("Deploy stack": write only, or write
+// and apply, with progress and the result). A template that failed a check needs the consent
+// checkbox, which names the failed checks, first.
 import './templates.css';
 
-import type { CatalogEntry, ProvenanceCheck, ProvenanceCheckName } from '@nova/core';
-import { useEffect, useMemo, useState } from 'react';
+import {
+  type CatalogEntry,
+  NAME_PATTERN,
+  NAME_RULE,
+  type ProvenanceCheck,
+  type ProvenanceCheckName,
+} from '@nova/core';
+import { useEffect, useId, useMemo, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
 import { routeHref } from '../../shell/routes.js';
 import {
+  createStackDeployStore,
   createTemplatesStore,
   filterChoices,
   filterTemplates,
@@ -65,7 +74,174 @@ function summary(entry: CatalogEntry): string {
     : `Failed: ${entry.failedChecks.map((check) => CHECK_TITLES[check].toLowerCase()).join(', ')}`;
 }
 
-function TemplateDetails({ entry }: { entry: CatalogEntry }) {
+function StackDeploy({
+  client,
+  entry,
+  consent,
+}: {
+  client: NovaClient;
+  entry: CatalogEntry;
+  consent: boolean;
+}) {
+  const useDeploy = useMemo(() => createStackDeployStore(client), [client]);
+  const { status, apply, progress, result, error, deploy } = useDeploy();
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<'apply' | 'write'>('apply');
+  const [tried, setTried] = useState(false);
+  const id = useId();
+  const failed = entry.failedChecks;
+  const nameProblem =
+    name === ''
+      ? 'Give the stack a name: its containers and networks are named "<name>-…".'
+      : NAME_PATTERN.test(name)
+        ? undefined
+        : `"${name}" is not a valid name: a name is ${NAME_RULE}.`;
+  const showProblem = nameProblem !== undefined && (tried || name !== '');
+  const running = status === 'running';
+  const canDeploy = !running && (failed.length === 0 || consent);
+  const overview = result?.instanceIds[0];
+  return (
+    <section className="stack-deploy" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Deploy stack</h3>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          setTried(true);
+          if (nameProblem !== undefined || !canDeploy) {
+            document.getElementById(`${id}-name`)?.focus();
+            return;
+          }
+          void deploy({
+            id: entry.template.id,
+            name,
+            consent: consent ? failed : [],
+            apply: mode === 'apply',
+          });
+        }}
+      >
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Stack name</label>
+          <input
+            id={`${id}-name`}
+            value={name}
+            autoComplete="off"
+            aria-invalid={showProblem ? 'true' : undefined}
+            aria-describedby={showProblem ? `${id}-name-problem` : `${id}-name-hint`}
+            onChange={(event) => {
+              setName(event.target.value);
+            }}
+          />
+          {showProblem ? (
+            <div id={`${id}-name-problem`} className="field-problem">
+              {nameProblem}
+            </div>
+          ) : (
+            <div id={`${id}-name-hint`} className="hint">
+              Its containers and networks are named {name === '' ? 'NAME' : name}-
+              {Object.keys(entry.template.kind === 'container-stack' ? entry.template.containers : {})[0] ??
+                'app'}{' '}
+              and so on.
+            </div>
+          )}
+        </div>
+        <fieldset className="choices">
+          <legend>What to do</legend>
+          <label className="inline">
+            <input
+              type="radio"
+              name={`${id}-mode`}
+              checked={mode === 'apply'}
+              onChange={() => {
+                setMode('apply');
+              }}
+            />{' '}
+            Write and apply (create and start the containers)
+          </label>
+          <label className="inline">
+            <input
+              type="radio"
+              name={`${id}-mode`}
+              checked={mode === 'write'}
+              onChange={() => {
+                setMode('write');
+              }}
+            />{' '}
+            Write only (run nova apply later)
+          </label>
+        </fieldset>
+        <div className="template-actions">
+          <button type="submit" disabled={!canDeploy}>
+            {running ? 'Deploying…' : 'Deploy stack'}
+          </button>
+        </div>
+      </form>
+      {status === 'idle' ? null : (
+        <div className="stack-progress">
+          <p role="status">
+            {status === 'running'
+              ? apply
+                ? 'Writing and applying…'
+                : 'Writing…'
+              : status === 'done'
+                ? result?.applied === true
+                  ? `Stack "${result.name}" is deployed and running.`
+                  : `Written to ${result?.file ?? 'the NovaFile'}; run nova apply to create it.`
+                : 'Deploy failed.'}
+          </p>
+          <ol aria-label="Progress">
+            {progress.map((line, index) => (
+              <li key={index} className={`progress-${line.status}`}>
+                {line.total === undefined
+                  ? line.message
+                  : `[${String((line.index ?? 0) + 1)}/${String(line.total)}] ${line.message}`}
+                {line.status === 'done' ? ': done' : line.status === 'failed' ? ': failed' : ''}
+              </li>
+            ))}
+          </ol>
+          {error === undefined ? null : (
+            <div role="alert" className="problem">
+              {error.message}
+              {error.detail === undefined ? null : <div className="hint">{error.detail}</div>}
+            </div>
+          )}
+          {result === undefined ? null : (
+            <dl className="template-facts" aria-label="Result">
+              <dt>Written</dt>
+              <dd>
+                {result.sections.map((section) => `[${section}]`).join(', ')} in <code>{result.file}</code>
+              </dd>
+              {result.applied ? (
+                <>
+                  <dt>Created</dt>
+                  <dd>{result.done.length === 0 ? 'nothing (it existed)' : result.done.join(', ')}</dd>
+                </>
+              ) : null}
+              {result.consentedTo.length === 0 ? null : (
+                <>
+                  <dt>Consent</dt>
+                  <dd>deployed although its {result.consentedTo.join(' and ')} check failed</dd>
+                </>
+              )}
+              {result.left === 0 ? null : (
+                <>
+                  <dt>Left</dt>
+                  <dd>{result.left} other changes of the NovaFile are left for nova apply</dd>
+                </>
+              )}
+            </dl>
+          )}
+          {overview === undefined ? null : (
+            <p>
+              <a href={routeHref('overview', { select: overview })}>Show the stack in the overview</a>
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function TemplateDetails({ client, entry }: { client: NovaClient; entry: CatalogEntry }) {
   const { template } = entry;
   const [consent, setConsent] = useState(false);
   const failed = entry.failedChecks;
@@ -135,31 +311,22 @@ function TemplateDetails({ entry }: { entry: CatalogEntry }) {
             This template failed {failed.length === 1 ? 'a check' : `${String(failed.length)} checks`}:{' '}
             {failed.map((check) => CHECK_TITLES[check].toLowerCase()).join(', ')}.
           </p>
-          {template.kind === 'vm' ? (
-            <label>
-              <input
-                type="checkbox"
-                checked={consent}
-                onChange={(event) => {
-                  setConsent(event.target.checked);
-                }}
-              />{' '}
-              Deploy anyway: I accept that the{' '}
-              {failed.map((check) => CHECK_TITLES[check].toLowerCase()).join(' and ')}{' '}
-              {failed.length === 1 ? 'check' : 'checks'} failed
-            </label>
-          ) : null}
+          <label>
+            <input
+              type="checkbox"
+              checked={consent}
+              onChange={(event) => {
+                setConsent(event.target.checked);
+              }}
+            />{' '}
+            Deploy anyway: I accept that the{' '}
+            {failed.map((check) => CHECK_TITLES[check].toLowerCase()).join(' and ')}{' '}
+            {failed.length === 1 ? 'check' : 'checks'} failed
+          </label>
         </div>
       )}
       {template.kind === 'container-stack' ? (
-        <p className="template-actions">
-          The VM wizard does not deploy container stacks yet: deploy this one with{' '}
-          <code>
-            nova template deploy {template.id} --name NAME{failed.length === 0 ? '' : ' --allow-unverified'}{' '}
-            --apply
-          </code>
-          .
-        </p>
+        <StackDeploy client={client} entry={entry} consent={consent} />
       ) : (
         <div className="template-actions">
           <button
@@ -307,7 +474,9 @@ export function TemplatesPage({ client, selected }: { client: NovaClient; select
             );
           })}
         </ul>
-        {current === undefined ? null : <TemplateDetails key={current.template.id} entry={current} />}
+        {current === undefined ? null : (
+          <TemplateDetails key={current.template.id} client={client} entry={current} />
+        )}
       </div>
     </section>
   );

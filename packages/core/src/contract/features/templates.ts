@@ -2,7 +2,8 @@
 // (contract/channels.ts); their names are listed, schema-free, in ./templates-names.ts.
 import { z } from 'zod';
 
-import { CatalogEntry, TemplateId } from '../../templates/types.js';
+import { NAME_PATTERN, NAME_RULE } from '../../novafile/schema.js';
+import { CatalogEntry, ProvenanceCheckName, TemplateId } from '../../templates/types.js';
 import type { TEMPLATES_CHANNEL_NAMES, TEMPLATES_EVENT_NAMES } from './templates-names.js';
 
 export const TemplateCatalog = z.strictObject({
@@ -14,6 +15,52 @@ export const TemplateCatalog = z.strictObject({
   trustStore: z.string(),
 });
 export type TemplateCatalog = z.infer<typeof TemplateCatalog>;
+
+/** A run of the gallery's deploy, named by the window so it can follow its progress. */
+const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is 1 to 64 letters, digits, "_" or "-"');
+
+export const TemplateDeployInput = z.strictObject({
+  /** A container stack template of the catalog (VM templates go through the wizard). */
+  id: TemplateId,
+  /** The stack's prefix: its containers and networks are "<name>-<container>". */
+  name: z.string().regex(NAME_PATTERN, `a name is ${NAME_RULE}`),
+  /** The failed provenance checks the person accepted; every failed check must be among them. */
+  consent: z.array(ProvenanceCheckName).max(4),
+  /** Also plan and apply the written sections (create and start the containers). */
+  apply: z.boolean(),
+  runId: RunId,
+});
+export type TemplateDeployInput = z.infer<typeof TemplateDeployInput>;
+
+export const TemplateDeployResult = z.strictObject({
+  template: z.string(),
+  name: z.string(),
+  /** The NovaFile written, absolute. */
+  file: z.string(),
+  /** The NovaFile tables written, dotted: "container.web-app", "network.web-net". */
+  sections: z.array(z.string()),
+  /** Deployed despite these failed checks, with the person's consent. */
+  consentedTo: z.array(ProvenanceCheckName),
+  applied: z.boolean(),
+  /** The steps applied, in words: "create container web-app". */
+  done: z.array(z.string()),
+  /** Steps of the plan about other things, left for `nova apply`. */
+  left: z.number().int(),
+  /** The stack's containers as instances (for the overview), once they exist. */
+  instanceIds: z.array(z.string()),
+});
+export type TemplateDeployResult = z.infer<typeof TemplateDeployResult>;
+
+export const TemplateDeployProgress = z.strictObject({
+  runId: RunId,
+  /** One line of progress, as the CLI prints it. */
+  message: z.string(),
+  /** For apply steps: which of how many. */
+  index: z.number().int().optional(),
+  total: z.number().int().optional(),
+  status: z.enum(['started', 'done', 'failed', 'info']),
+});
+export type TemplateDeployProgress = z.infer<typeof TemplateDeployProgress>;
 
 export const templatesChannels = {
   'templates.list': {
@@ -27,9 +74,17 @@ export const templatesChannels = {
     input: z.strictObject({ id: TemplateId }),
     output: CatalogEntry,
   },
+  'templates.deploy': {
+    summary:
+      'Deploys a container stack template into the NovaFile and, with apply, creates and starts it (progress as templates.progress); a failed apply takes the sections out again',
+    input: TemplateDeployInput,
+    output: TemplateDeployResult,
+  },
 } as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
 
-export const templatesEvents = {} as const satisfies Record<string, z.ZodType>;
+export const templatesEvents = {
+  'templates.progress': TemplateDeployProgress,
+} as const satisfies Record<string, z.ZodType>;
 
 // ./templates-names.ts must name exactly these (checked both ways at compile time).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
