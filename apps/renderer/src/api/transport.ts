@@ -7,10 +7,25 @@ export interface Transport {
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
 }
 
+/**
+ * Calls src/early.ts started before the app's bundle ran, by channel (input `{}`): Electron's raw
+ * replies, or browser mode's HTTP responses. Each is taken once, by the first call of its channel.
+ */
+export type EarlyCalls = Map<string, Promise<unknown>>;
+
+function takeEarly(channel: string, input: unknown): Promise<unknown> | undefined {
+  const early = window.novaEarly;
+  const pending = early?.get(channel);
+  if (early === undefined || pending === undefined) return undefined;
+  early.delete(channel);
+  const empty = typeof input === 'object' && input !== null && Object.keys(input).length === 0;
+  return empty ? pending : undefined;
+}
+
 export function electronTransport(bridge: NovaBridge): Transport {
   return {
     kind: 'electron',
-    call: (channel, input) => bridge.invoke(channel, input),
+    call: (channel, input) => takeEarly(channel, input) ?? bridge.invoke(channel, input),
     subscribe: (listener) => bridge.subscribe(listener),
   };
 }
@@ -20,12 +35,14 @@ export function browserTransport(location: Location = window.location): Transpor
   return {
     kind: 'browser',
     async call(channel, input) {
-      const response = await fetch(`/api/call/${encodeURIComponent(channel)}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(input),
-        credentials: 'same-origin',
-      });
+      const early = takeEarly(channel, input) as Promise<Response> | undefined;
+      const response = await (early ??
+        fetch(`/api/call/${encodeURIComponent(channel)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(input),
+          credentials: 'same-origin',
+        }));
       if (response.status === 401) {
         return {
           ok: false,
@@ -73,6 +90,7 @@ export function browserTransport(location: Location = window.location): Transpor
 declare global {
   interface Window {
     nova?: NovaBridge;
+    novaEarly?: EarlyCalls;
   }
 }
 

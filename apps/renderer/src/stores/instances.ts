@@ -110,18 +110,21 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
       load,
       applyChange(change) {
         const { instanceId } = change;
+        let instances: Instance[] | undefined;
         if (instanceId !== undefined && (change.state !== undefined || change.removed === true)) {
           const patch: Patch = {
             ...(change.state === undefined ? {} : { state: change.state }),
             ...(change.removed === true ? { removed: true } : {}),
           };
           recent.set(instanceId, { ...patch, seq: ++changeSeq });
-          const instances = get().instances;
-          if (instances.some((instance) => instance.id === instanceId))
-            set({ instances: patched(instances, new Map([[instanceId, patch]])) });
+          const current = get().instances;
+          if (current.some((instance) => instance.id === instanceId))
+            instances = patched(current, new Map([[instanceId, patch]]));
         }
         const { source, live } = change;
+        // One update of the store, so that the page renders once per change.
         set({
+          ...(instances === undefined ? {} : { instances }),
           lastChange: change.reason,
           ...(source === undefined || live === undefined ? {} : { live: { ...get().live, [source]: live } }),
         });

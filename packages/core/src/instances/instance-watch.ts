@@ -149,8 +149,11 @@ function describeBurst(burst: Burst): InstanceChange {
  * few milliseconds, which must make one change with the final state.
  */
 export const QUIET_MS = 100;
-/** Quiet time before a VM's burst is reported: libvirt sends one event per change. */
-export const DOMAIN_QUIET_MS = 10;
+/**
+ * Quiet time before a VM's burst is reported: libvirt sends one event per change, each with the state
+ * it left, so a VM's change goes out at once (the signals of one moment still make one change).
+ */
+export const DOMAIN_QUIET_MS = 0;
 
 interface PendingBurst {
   burst: Burst;

@@ -1,0 +1,23 @@
+// Asks for the list of instances as soon as the page's HTML is read, before the app's bundle is parsed
+// and run (a few hundred milliseconds on a slow machine): the transport hands this answer to the
+// instances store's first listing, which checks it like any other. It imports nothing at run time, so
+// that it is tiny and runs first.
+import type { EarlyCalls } from './api/transport.js';
+
+const early: EarlyCalls = new Map();
+if (window.nova !== undefined) {
+  early.set('instances.list', window.nova.invoke('instances.list', {}));
+} else {
+  early.set(
+    'instances.list',
+    fetch('/api/call/instances.list', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+      credentials: 'same-origin',
+    }),
+  );
+}
+// Not taken (another page than the overview, or an error): nobody must hear of it.
+for (const pending of early.values()) pending.catch(() => undefined);
+window.novaEarly = early;
