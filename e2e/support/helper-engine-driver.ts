@@ -31,6 +31,8 @@ const METHODS = [
   'listNetworks',
   'createNetwork',
   'removeNetwork',
+  'connectNetwork',
+  'disconnectNetwork',
   'listVolumes',
   'createVolume',
   'removeVolume',

@@ -139,6 +139,13 @@ export const HELPER_EXAMPLES: { [M in HelperMethodName]: HelperInput<M> } = {
     spec: { name: 'example', ownership, internal: false, subnet: '10.197.0.0/24', gateway: '10.197.0.1' },
   },
   RemoveEngineNetwork: { engine: 'docker', name: 'example', project: 'nova-test-examples' },
+  ConnectContainerNetwork: { engine: 'docker', network: 'example', container: 'example', foreign: false },
+  DisconnectContainerNetwork: {
+    engine: 'docker',
+    network: 'example',
+    container: 'example',
+    foreign: false,
+  },
   ListEngineVolumes: { engine: 'docker' },
   CreateEngineVolume: { engine: 'docker', spec: { name: 'example', ownership } },
   RemoveEngineVolume: { engine: 'docker', name: 'example', project: 'nova-test-examples', force: false },

@@ -185,6 +185,15 @@ describe('uplinkCandidates and occupiedSubnets', () => {
     expect(uplinkCandidates(facts().hostInterfaces)).toEqual(['enp7s0']);
   });
 
+  it('offers a veth no bridge has (its peer leads elsewhere), not a container’s veth in its bridge', () => {
+    const interfaces = [
+      ...(facts().hostInterfaces ?? []),
+      { name: 'lab0', kind: 'veth', state: 'DOWN', addresses: [] },
+      { name: 'veth9f1c2d', kind: 'veth', state: 'UP', addresses: [], master: 'docker0' },
+    ];
+    expect(uplinkCandidates(interfaces)).toEqual(['enp7s0', 'lab0']);
+  });
+
   it('counts every network’s subnet and every host address outside them as in use', () => {
     const list = buildNetworkList(facts());
     expect(occupiedSubnets(list, facts().hostInterfaces)).toEqual([

@@ -13,7 +13,12 @@ import {
   NovaError,
   type RelayedEngine,
 } from '@nova/core';
-import { DockerEngine, parseEngineAddress, ROOT_ENGINE_SOCKETS } from '@nova/core/node';
+import {
+  changeContainerNetwork,
+  DockerEngine,
+  parseEngineAddress,
+  ROOT_ENGINE_SOCKETS,
+} from '@nova/core/node';
 
 import type { HelperImplementation } from '../dispatcher.js';
 import { ProgressThrottle } from '../progress-throttle.js';
@@ -69,6 +74,8 @@ type ContainerMethods = Pick<
   | 'ListEngineNetworks'
   | 'CreateEngineNetwork'
   | 'RemoveEngineNetwork'
+  | 'ConnectContainerNetwork'
+  | 'DisconnectContainerNetwork'
   | 'ListEngineVolumes'
   | 'CreateEngineVolume'
   | 'RemoveEngineVolume'
@@ -371,6 +378,17 @@ export function containerMethods(services: ContainerServices): ContainerMethods 
 
     RemoveEngineNetwork: async (input) => {
       await engines[input.engine].removeNetwork(objectTarget(input));
+      return {};
+    },
+
+    // The container must be Nova's (or the caller says foreign): checked here, whatever the client did.
+    ConnectContainerNetwork: async (input) => {
+      await changeContainerNetwork(engines[input.engine], input.network, target(input), 'connect');
+      return {};
+    },
+
+    DisconnectContainerNetwork: async (input) => {
+      await changeContainerNetwork(engines[input.engine], input.network, target(input), 'disconnect');
       return {};
     },
 

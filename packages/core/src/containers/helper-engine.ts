@@ -229,6 +229,18 @@ export class HelperEngine implements ContainerEngine {
     await (await this.helper()).call('RemoveEngineNetwork', { engine: this.engine, ...target });
   }
 
+  /** Puts a container on one of this engine's networks (ConnectContainerNetwork, its own polkit action). */
+  async connectNetwork(network: string, target: ContainerTarget): Promise<void> {
+    await (await this.helper()).call('ConnectContainerNetwork', { engine: this.engine, network, ...target });
+  }
+
+  /** Takes a container off one of this engine's networks (DisconnectContainerNetwork). */
+  async disconnectNetwork(network: string, target: ContainerTarget): Promise<void> {
+    await (
+      await this.helper()
+    ).call('DisconnectContainerNetwork', { engine: this.engine, network, ...target });
+  }
+
   async listVolumes(): Promise<EngineVolumeSummary[]> {
     return (await (await this.helper()).call('ListEngineVolumes', { engine: this.engine })).volumes;
   }

@@ -7,6 +7,7 @@ import {
   ContainerStats,
   ContainerTarget,
   EngineNetworkSummary,
+  EngineObjectName,
   EngineObjectTarget,
   EngineVolumeSummary,
   ExecRequest,
@@ -148,6 +149,12 @@ export const POLKIT_ACTIONS = {
   'dev.nova.container.resume': change('resume a paused container of a root-owned engine'),
   'dev.nova.container.delete': change('remove a container of a root-owned engine'),
   'dev.nova.container.exec': change('run a command inside a container of a root-owned engine'),
+  'dev.nova.container.network-connect': change(
+    'connect a container of a root-owned engine to one of that engine’s networks',
+  ),
+  'dev.nova.container.network-disconnect': change(
+    'disconnect a container of a root-owned engine from one of that engine’s networks',
+  ),
   'dev.nova.image.read': read('the images of root-owned container engines'),
   'dev.nova.image.pull': change('pull an image into a root-owned container engine'),
   'dev.nova.image.import': change('import an image from a file into a root-owned container engine'),
@@ -661,6 +668,20 @@ export const helperMethods = {
     action: 'dev.nova.engine-network.delete',
     summary: 'Remove a network Nova created (or another, with foreign); never the engine’s own',
     input: z.object({ engine: RelayedEngine, ...EngineObjectTarget.shape }).strict(),
+    output: Empty,
+  },
+  ConnectContainerNetwork: {
+    action: 'dev.nova.container.network-connect',
+    summary:
+      'Connect a container Nova created (or another, with foreign) to a network of the same engine; the network may be any of that engine’s',
+    input: z.object({ engine: RelayedEngine, network: EngineObjectName, ...ContainerTarget.shape }).strict(),
+    output: Empty,
+  },
+  DisconnectContainerNetwork: {
+    action: 'dev.nova.container.network-disconnect',
+    summary:
+      'Disconnect a container Nova created (or another, with foreign) from a network of the same engine',
+    input: z.object({ engine: RelayedEngine, network: EngineObjectName, ...ContainerTarget.shape }).strict(),
     output: Empty,
   },
   ListEngineVolumes: {

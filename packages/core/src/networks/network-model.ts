@@ -33,8 +33,17 @@ export const networkId = (kind: string, name: string) => `${kind}/${name}`;
 
 /** Interface kinds that stand for an instance (its tap or veth) or join nothing: not members on their own. */
 const INSTANCE_LINK_KINDS = new Set(['tun', 'tap', 'veth', 'macvtap', 'loopback']);
-/** Interface kinds that cannot be a bridged network's uplink. */
-const NOT_UPLINK_KINDS = new Set([...INSTANCE_LINK_KINDS, 'bridge', 'ifb', 'vxlan', 'wireguard']);
+/**
+ * Interface kinds that cannot be a bridged network's uplink. A veth can, when no bridge has it: its peer
+ * leads to another namespace or a lab's switch (the veths of containers are in their engine's bridge).
+ */
+const NOT_UPLINK_KINDS = new Set([
+  ...[...INSTANCE_LINK_KINDS].filter((kind) => kind !== 'veth'),
+  'bridge',
+  'ifb',
+  'vxlan',
+  'wireguard',
+]);
 
 /** iproute2's operstate (UP, DOWN, UNKNOWN…): a bridge that is UNKNOWN still carries traffic. */
 const isUp = (state: string) => ['up', 'unknown'].includes(state.toLowerCase());
@@ -328,7 +337,7 @@ export function buildNetworkList(facts: NetworkFacts): ManagedNetwork[] {
   return networks.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.name.localeCompare(b.name));
 }
 
-/** Host interfaces that may be a bridged network's uplink: devices, bonds, VLANs, not in a bridge. */
+/** Host interfaces that may be a bridged network's uplink: devices, bonds, VLANs, veths, not in a bridge. */
 export function uplinkCandidates(interfaces: readonly HostInterface[] | undefined): string[] {
   return (interfaces ?? [])
     .filter((link) => !NOT_UPLINK_KINDS.has(link.kind) && link.master === undefined)

@@ -10,6 +10,8 @@ import type { z } from 'zod';
 
 import { DockerEngine } from '../containers/docker-engine.js';
 import type { ContainerEngine } from '../containers/engine.js';
+import { HelperEngine } from '../containers/helper-engine.js';
+import type { ContainerTarget } from '../contract/container-types.js';
 import { describeZodError, NovaError } from '../contract/errors.js';
 import {
   type ManagedNetwork,
@@ -28,6 +30,7 @@ import type { HelperCall } from '../novafile/novafile-service.js';
 import { bridgeNameFor, specHash } from '../novafile/resolve.js';
 import { gatherTopology, type VmNicCache } from '../topology/topology-gather.js';
 import { mapBounded } from '../util/semaphore.js';
+import { changeContainerNetwork } from './container-membership.js';
 import { probeHostNetwork } from './host-probe.js';
 import {
   buildNetworkList,
@@ -257,9 +260,26 @@ export class NetworkService {
         `${network.kind} network "${network.name}" has members: ${blocking.map(memberWord).join(', ')}`,
         'Detach them first (nova network detach), or delete with --force to take them off it.',
       );
+    // A network Nova did not make is refused before anything is touched (its members keep it).
+    if (network.origin !== 'nova' && !ref.foreign)
+      throw new NovaError(
+        'not-authorized',
+        `${network.kind} network "${network.name}" was not made by Nova (origin: ${network.origin}); nothing was changed`,
+        'Pass --foreign to delete it anyway, with what is on it.',
+      );
     const detached: string[] = [];
     for (const member of blocking) {
-      await this.#detachMember(network, member, true);
+      try {
+        // Instances Nova did not make are taken off only with --foreign, like any change to them.
+        await this.#detachMember(network, member, ref.foreign);
+      } catch (err) {
+        const done = detached.length === 0 ? 'nothing was detached' : `${detached.join(', ')} were detached`;
+        throw new NovaError(
+          err instanceof NovaError ? err.code : 'failed',
+          `${memberWord(member)} could not be taken off ${network.name} (${err instanceof Error ? err.message : String(err)}); ${done} and the network was kept`,
+          'Pass --foreign to take off instances Nova did not make, or detach them yourself first.',
+        );
+      }
       detached.push(memberWord(member));
     }
     const { helper } = this.deps;
@@ -323,7 +343,10 @@ export class NetworkService {
       });
     }
     const { engine, containerId } = await this.#container(network, instance);
-    await this.#engineNetworkCall(engine, network.name, 'connect', containerId);
+    await this.#engineNetworkCall(engine, network.name, 'connect', {
+      container: containerId,
+      foreign: instance.foreign,
+    });
     return { live: true };
   }
 
@@ -333,7 +356,10 @@ export class NetworkService {
     const network = await this.find(ref.name, ref.kind);
     if (instance.kind === 'vm') return this.#detachVm(network, instance.name, instance.foreign);
     const { engine, containerId } = await this.#container(network, instance);
-    await this.#engineNetworkCall(engine, network.name, 'disconnect', containerId);
+    await this.#engineNetworkCall(engine, network.name, 'disconnect', {
+      container: containerId,
+      foreign: instance.foreign,
+    });
     return { macs: [] };
   }
 
@@ -362,12 +388,10 @@ export class NetworkService {
       if (member.mac === undefined) await this.#detachVm(network, member.name, foreign);
       else await this.deps.helper('DetachNic', { name: member.name, foreign, mac: member.mac });
     } else if (member.kind === 'container' && member.engine !== undefined) {
-      await this.#engineNetworkCall(
-        await this.#engine(member.engine),
-        network.name,
-        'disconnect',
-        member.name,
-      );
+      await this.#engineNetworkCall(await this.#engine(member.engine), network.name, 'disconnect', {
+        container: member.name,
+        foreign,
+      });
     }
   }
 
@@ -431,27 +455,22 @@ export class NetworkService {
     return { engine, containerId: container.containerId };
   }
 
+  /** Directly with the engine's socket, or through the helper for a root-owned engine. */
   async #engineNetworkCall(
     engine: ContainerEngine,
     network: string,
     action: 'connect' | 'disconnect',
-    container: string,
+    target: ContainerTarget,
   ): Promise<void> {
-    if (!(engine instanceof DockerEngine))
+    if (engine instanceof DockerEngine) await changeContainerNetwork(engine, network, target, action);
+    else if (engine instanceof HelperEngine) {
+      if (action === 'connect') await engine.connectNetwork(network, target);
+      else await engine.disconnectNetwork(network, target);
+    } else
       throw new NovaError(
         'failed',
-        `${engine.engine} is reached through the helper here, and it cannot ${action} containers yet`,
-        `Use \`${engine.engine} network ${action} ${network} ${container}\`.`,
+        `${engine.engine} is reached in a way that cannot ${action} containers`,
+        `Use \`${engine.engine} network ${action} ${network} ${target.container}\`.`,
       );
-    try {
-      const target = engine.client.getNetwork(network);
-      if (action === 'connect') await target.connect({ Container: container });
-      else await target.disconnect({ Container: container, Force: true });
-    } catch (err) {
-      throw new NovaError(
-        'failed',
-        `${engine.engine} could not ${action} ${container} (network ${network}): ${reason(err)}`,
-      );
-    }
   }
 }
