@@ -48,7 +48,7 @@ RUN_DIR=/run/nova-lab
 RUNTIME_PKGS=(dbus polkitd pkexec libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   libvirt-dbus qemu-system-x86 qemu-utils dnsmasq-base iproute2 nftables busybox-static
   docker.io podman uidmap libxml2-utils ovmf swtpm swtpm-tools genisoimage)
-FIXTURE_PKGS=(xvfb chromium shellcheck prometheus minisign)
+FIXTURE_PKGS=(xvfb chromium shellcheck prometheus minisign syslinux syslinux-common mtools dosfstools)
 
 DBUS_SOCKET=/run/dbus/system_bus_socket
 DBUS_PIDFILE=/run/dbus/pid

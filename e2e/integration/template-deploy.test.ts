@@ -111,7 +111,13 @@ describe('nova template against a registry on 127.0.0.1', () => {
 
   it('deploys a signed template over HTTP with progress, verifies it, writes [vm] and boots it with --apply', async () => {
     const name = `tpl-vm-${suffix}`;
-    const result = await deploy('tiny-minisign', name, ['--accelerator', 'tcg', '--apply']);
+    const result = await deploy('tiny-minisign', name, [
+      '--accelerator',
+      'tcg',
+      '--network',
+      'default',
+      '--apply',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/downloaded .* \(100 %\)/);
     const deployed = Deployed.parse(JSON.parse(result.stdout));
@@ -133,6 +139,26 @@ describe('nova template against a registry on 127.0.0.1', () => {
     const xml = await run('virsh', ['-c', 'qemu:///system', 'dumpxml', name]);
     expect(xml.stdout).toContain("type='qemu'");
     expect((await run('virsh', ['-c', 'qemu:///system', 'domstate', name])).stdout.trim()).toBe('running');
+    // It boots from the template's image: the guest on it comes up and asks libvirt's DHCP for an address.
+    const mac = /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/.exec(
+      (await run('virsh', ['-c', 'qemu:///system', 'domiflist', name])).stdout,
+    )?.[1];
+    expect(mac).toBeDefined();
+    const deadline = Date.now() + 90_000;
+    let leased = false;
+    while (!leased && Date.now() < deadline) {
+      const leases = await run('virsh', [
+        '-c',
+        'qemu:///system',
+        'net-dhcp-leases',
+        'default',
+        '--mac',
+        mac ?? '',
+      ]);
+      leased = /\d+\.\d+\.\d+\.\d+\//.test(leases.stdout);
+      if (!leased) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(leased, `no DHCP lease for ${mac ?? '?'}: the guest did not boot from the image`).toBe(true);
     // The download went into the pool: nothing of it stays in the cache.
     expect(readdirSync(join(cache, 'nova', 'templates'))).toEqual([]);
   });

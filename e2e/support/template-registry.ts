@@ -3,13 +3,13 @@
 // signature (ssh-keygen -Y sign), plus a trust store that trusts those keys. The server honours HTTP
 // Range (for resume) and can cut a download midway once, and records what it was asked.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { mustRun } from './lab.js';
+import { GUEST_DIR, mustRun } from './lab.js';
 
 export const SSH_IDENTITY = 'lab@nova.test';
 
@@ -76,7 +76,7 @@ function vmTemplate(id: string, extra: Record<string, unknown>): Record<string, 
     os: 'linux',
     os_version: 'test',
     arch: 'x86_64',
-    description: 'An empty qcow2 disk for tests: the VM runs its firmware.',
+    description: 'The lab’s tiny guest on a disk (SYSLINUX, kernel, initramfs): it boots and asks DHCP.',
     tags: ['test', 'tiny'],
     minimum: { cpu: 1, memory: '64Mi', disk: '32Mi' },
     defaults: { cpu: 1, memory: '128Mi', disk_size: '32Mi', firmware: 'bios', cloud_init: false },
@@ -85,6 +85,34 @@ function vmTemplate(id: string, extra: Record<string, unknown>): Record<string, 
 }
 
 /** Makes the registry's files and starts serving them on a free port of 127.0.0.1. */
+/**
+ * A disk the lab's tiny guest boots from with a BIOS: a FAT file system holding SYSLINUX, the guest's
+ * kernel and initramfs (it asks DHCP for an address once up), converted to qcow2 at `output`.
+ */
+async function bootableDisk(work: string, output: string): Promise<string> {
+  const kernel = join(GUEST_DIR, 'vmlinuz');
+  const initrd = join(GUEST_DIR, 'initrd.img');
+  const raw = join(work, 'boot.img');
+  const mib = Math.ceil((statSync(kernel).size + statSync(initrd).size) / 1_048_576) + 8;
+  await mustRun('truncate', ['-s', `${String(mib)}M`, raw]);
+  await mustRun('mkfs.vfat', ['-n', 'NOVABOOT', raw]);
+  await mustRun('syslinux', ['--install', raw]);
+  const config = join(work, 'syslinux.cfg');
+  writeFileSync(
+    config,
+    'DEFAULT nova\nPROMPT 0\nTIMEOUT 0\nLABEL nova\n  KERNEL vmlinuz\n  INITRD initrd.img\n  APPEND console=ttyS0 quiet\n',
+  );
+  for (const [file, name] of [
+    [kernel, 'vmlinuz'],
+    [initrd, 'initrd.img'],
+    [config, 'syslinux.cfg'],
+  ] as const)
+    await mustRun('mcopy', ['-i', raw, file, `::${name}`]);
+  await mustRun('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, output]);
+  rmSync(raw);
+  return output;
+}
+
 export async function startTemplateRegistry(): Promise<TemplateRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'nova-registry-'));
   try {
@@ -102,9 +130,9 @@ async function serveRegistry(dir: string): Promise<TemplateRegistry> {
   const trusted = join(configDir, 'trusted-keys');
   mkdirSync(trusted, { recursive: true });
 
-  // The image: a small qcow2, and a copy with one byte changed (the tampered one).
-  const image = join(files, 'tiny.qcow2');
-  await mustRun('qemu-img', ['create', '-q', '-f', 'qcow2', image, '32M']);
+  // The image: a small qcow2 the lab's tiny guest boots from, and a copy with one byte changed (the
+  // tampered one).
+  const image = await bootableDisk(dir, join(files, 'tiny.qcow2'));
   const imageData = readFileSync(image);
   const tampered = Buffer.from(imageData);
   tampered[tampered.length - 1] = (tampered.at(-1) ?? 0) ^ 0xff;
