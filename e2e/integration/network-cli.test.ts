@@ -358,7 +358,7 @@ describe('nova network, bridged', () => {
     for (const name of [brName, undone, missing]) {
       // Through Nova first (it gives the uplink back and forgets the bridge), then whatever is left.
       if (!(await libvirtNetworkGone(name)))
-        await runNova(['network', 'delete', name, '--kind', 'libvirt', '--force', '--yes']);
+        await runNova(['network', 'delete', name, '--kind', 'libvirt', '--force', '--foreign', '--yes']);
       await run('virsh', ['-c', 'qemu:///system', 'net-destroy', name]);
       await run('virsh', ['-c', 'qemu:///system', 'net-undefine', name]);
       if ((await ipLink(bridgeNameFor(name))) !== undefined)
@@ -455,6 +455,8 @@ describe('nova network, bridged', () => {
       '--kind',
       'libvirt',
       '--force',
+      // The tiny guest was defined with virsh, not by Nova: taking it off needs --foreign.
+      '--foreign',
       '--yes',
       '--json',
     ]);

@@ -460,7 +460,10 @@ function registerManagementCommands(network: Command, ctx: CommandContext): void
         .argument('<name>', 'the network')
         .addOption(kindOption())
         .option('--force', 'take its VMs and containers off it, then delete it')
-        .option('--foreign', 'allow deleting a network that Nova did not create'),
+        .option(
+          '--foreign',
+          'allow deleting a network that Nova did not create, and (with --force) taking off instances Nova did not create',
+        ),
     ),
   ).action((name: string, options: KindOption & { force?: boolean; foreign?: boolean; yes?: boolean }) =>
     reporting(ctx, options, async () => {

@@ -300,7 +300,10 @@ export function NetworkDetails({
           }}
           onConfirm={() => {
             setConfirming(false);
-            void act('Deleting…', () => client.call('networks.delete', { ...ref, force: true }));
+            // The dialog named every member: confirming it is consent to take them all off, whoever made them.
+            void act('Deleting…', () =>
+              client.call('networks.delete', { ...ref, force: true, foreign: true }),
+            );
           }}
         >
           <p>
