@@ -11,6 +11,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 
 import { NovaError } from '../contract/errors.js';
+import { isLoopback } from '../util/loopback.js';
 
 export const DEFAULT_EXPORTER_PORT = 9640;
 export const DEFAULT_LISTEN = `127.0.0.1:${String(DEFAULT_EXPORTER_PORT)}`;
@@ -61,11 +62,7 @@ export function formatListenAddress(listen: ListenAddress): string {
     : `${listen.host}:${String(listen.port)}`;
 }
 
-/** Whether only this machine can reach the address. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
-}
+export { isLoopback };
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;

@@ -1,8 +1,8 @@
 // What can be said about a template before anything is downloaded: where it comes from (source),
 // whether its publisher's key is trusted (publisher), and for minisign whether the signature file was
 // made by that key (signature; the file itself is verified after download, with the checksum).
-import { isIP } from 'node:net';
 
+import { isLoopback } from '../util/loopback.js';
 import { fetchText } from './fetch.js';
 import {
   MinisignError,
@@ -19,13 +19,6 @@ const passed = (detail: string): ProvenanceCheck => ({ status: 'passed', detail 
 const failed = (detail: string): ProvenanceCheck => ({ status: 'failed', detail });
 const pending = (detail: string): ProvenanceCheck => ({ status: 'pending', detail });
 const notApplicable = (detail: string): ProvenanceCheck => ({ status: 'not-applicable', detail });
-
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  return bare === '::1';
-}
 
 /** SSH signatures are always verified in this namespace (ssh-keygen -Y sign/verify -n). */
 export const SSH_NAMESPACE = 'nova-template';

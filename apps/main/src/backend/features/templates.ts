@@ -12,6 +12,7 @@ import {
   type StackDeployEvent,
 } from '@nova/core/node';
 
+import { applyEventProgress } from './apply-progress.js';
 import type { BackendFeature, FeatureContext } from './feature.js';
 
 export interface TemplatesFeatureOptions {
@@ -43,23 +44,8 @@ function progressOf(runId: string, event: StackDeployEvent): TemplateDeployProgr
       };
     case 'restored':
       return { runId, message: `Took the sections out of ${event.file} again`, status: 'info' };
-    case 'apply': {
-      const inner = event.event;
-      if (inner.type === 'note') return { runId, message: inner.message, status: 'info' };
-      if (inner.type === 'rollback')
-        return {
-          runId,
-          message: `Rolling back: ${inner.description}${inner.status === 'failed' ? ` failed: ${inner.error?.message ?? ''}` : ''}`,
-          status: inner.status === 'failed' ? 'failed' : inner.status,
-        };
-      return {
-        runId,
-        message: `${inner.step.action} ${inner.step.kind} ${inner.step.name}${inner.status === 'failed' ? `: ${inner.error?.message ?? ''}` : ''}`,
-        index: inner.index,
-        total: inner.total,
-        status: inner.status,
-      };
-    }
+    case 'apply':
+      return applyEventProgress(runId, event.event);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type WizardEvent,
 } from '@nova/core/node';
 
+import { applyEventProgress } from './apply-progress.js';
 import type { BackendFeature, FeatureContext } from './feature.js';
 
 export type WizardChannel = keyof typeof wizardChannels;
@@ -36,21 +37,7 @@ function progressOf(runId: string, event: WizardEvent): WizardProgress | undefin
     };
   if (event.type === 'restored')
     return { runId, message: `Took the section out of ${event.file} again`, status: 'info' };
-  const inner = event.event;
-  if (inner.type === 'note') return { runId, message: inner.message, status: 'info' };
-  if (inner.type === 'rollback')
-    return {
-      runId,
-      message: `Rolling back: ${inner.description}${inner.status === 'failed' ? ` failed: ${inner.error?.message ?? ''}` : ''}`,
-      status: inner.status === 'failed' ? 'failed' : inner.status,
-    };
-  return {
-    runId,
-    message: `${inner.step.action} ${inner.step.kind} ${inner.step.name}${inner.status === 'failed' ? `: ${inner.error?.message ?? ''}` : ''}`,
-    index: inner.index,
-    total: inner.total,
-    status: inner.status,
-  };
+  return applyEventProgress(runId, event.event);
 }
 
 export function wizardFeature(

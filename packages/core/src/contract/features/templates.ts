@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from '../../novafile/schema.js';
 import { CatalogEntry, ProvenanceCheckName, TemplateId } from '../../templates/types.js';
 import type { TEMPLATES_CHANNEL_NAMES, TEMPLATES_EVENT_NAMES } from './templates-names.js';
+import { WizardProgress } from './wizard.js';
 
 export const TemplateCatalog = z.strictObject({
   /** Every template of the built-in and the configured registries, with its provenance. */
@@ -51,15 +52,8 @@ export const TemplateDeployResult = z.strictObject({
 });
 export type TemplateDeployResult = z.infer<typeof TemplateDeployResult>;
 
-export const TemplateDeployProgress = z.strictObject({
-  runId: RunId,
-  /** One line of progress, as the CLI prints it. */
-  message: z.string(),
-  /** For apply steps: which of how many. */
-  index: z.number().int().optional(),
-  total: z.number().int().optional(),
-  status: z.enum(['started', 'done', 'failed', 'info']),
-});
+/** Progress lines of a stack's deploy: the same lines as the wizard's. */
+export const TemplateDeployProgress = WizardProgress;
 export type TemplateDeployProgress = z.infer<typeof TemplateDeployProgress>;
 
 export const templatesChannels = {

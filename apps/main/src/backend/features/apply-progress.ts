@@ -1,0 +1,22 @@
+// One line of progress for an event of applying a plan, as the wizard and the gallery push it to
+// windows (`wizard.progress`, `templates.progress`).
+import type { WizardProgress } from '@nova/core';
+import type { ApplyEvent } from '@nova/core/node';
+
+export function applyEventProgress(runId: string, event: ApplyEvent): WizardProgress {
+  if (event.type === 'note') return { runId, message: event.message, status: 'info' };
+  const failure = event.status === 'failed' ? (event.error?.message ?? '') : undefined;
+  if (event.type === 'rollback')
+    return {
+      runId,
+      message: `Rolling back: ${event.description}${failure === undefined ? '' : ` failed: ${failure}`}`,
+      status: event.status,
+    };
+  return {
+    runId,
+    message: `${event.step.action} ${event.step.kind} ${event.step.name}${failure === undefined ? '' : `: ${failure}`}`,
+    index: event.index,
+    total: event.total,
+    status: event.status,
+  };
+}
