@@ -1,16 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium: no browser is downloaded (the network here reaches only npm and Debian).
-const chromium = {
-  executablePath: process.env['NOVA_CHROMIUM'] ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-};
+import { chromiumLaunchOptions } from './support/chromium.js';
 
 export default defineConfig({
   testDir: '.',
@@ -26,7 +16,12 @@ export default defineConfig({
     {
       name: 'browser-mode',
       testMatch: 'browser/**/*.spec.ts',
-      use: { browserName: 'chromium', headless: true, launchOptions: chromium, trace: 'retain-on-failure' },
+      use: {
+        browserName: 'chromium',
+        headless: true,
+        launchOptions: chromiumLaunchOptions,
+        trace: 'retain-on-failure',
+      },
     },
     { name: 'electron', testMatch: 'electron/**/*.spec.ts' },
   ],

@@ -88,6 +88,33 @@ test('starts a shut-off VM, shows it running with an address, and follows a virs
   expect(await domainState(vmName)).toBe('running');
 });
 
+test('asks for the list from a classic script in <head>, and the overview takes that answer', async ({
+  page,
+}) => {
+  const table = await openOverview(page);
+  await expect(table.getByRole('row', { name: new RegExp(running) })).toBeVisible();
+  const load = await page.evaluate(() => {
+    const classic = [...document.head.querySelectorAll('script[src]')].filter(
+      (script) => script.getAttribute('type') !== 'module',
+    );
+    const stored = performance.getEntriesByName('nova:list-stored')[0]?.startTime ?? Number.NaN;
+    const asked = performance.getEntriesByName('nova:list-asked')[0]?.startTime ?? Number.NaN;
+    const calls = performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.endsWith('/api/call/instances.list') && entry.startTime < stored);
+    return {
+      classic: classic.map((script) => script.getAttribute('src')),
+      calls: calls.map((entry) => entry.startTime),
+      asked,
+    };
+  });
+  expect(load.classic).toEqual([expect.stringMatching(/^\/assets\/early-[0-9a-f]+\.js$/)]);
+  // One call before the first listing was stored: the early one, sent before the store asked (the
+  // store took its answer instead of asking again).
+  expect(load.calls).toHaveLength(1);
+  expect(load.calls[0]).toBeLessThan(load.asked);
+});
+
 test('filters by text, kind and running-only, and sorts by a column', async ({ page }) => {
   const table = await openOverview(page, `${tag}-ct-`);
   const names = table.locator('tbody th[scope="row"]');

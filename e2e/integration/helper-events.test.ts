@@ -94,6 +94,22 @@ describe('signals from the helper', () => {
     ).toMatchObject({ payload: { state: 'running' } });
   });
 
+  it('tells a VM’s changes in the order libvirt made them, also when one needs libvirt asked', async () => {
+    // "defined" (the running VM's definition updated) does not say the state: the helper asks libvirt.
+    // "suspended" says it and is told without asking; it must still come after "defined". One virsh
+    // run makes both, back to back.
+    const file = join(mkdtempSync(join(tmpdir(), 'nova-dom-')), 'domain.xml');
+    writeFileSync(file, await virsh('dumpxml', '--inactive', vm));
+    received.length = 0;
+    await virsh(`define ${file} ; suspend ${vm} ; resume ${vm}`);
+    const told = () =>
+      received.flatMap((e) => (e.signal === 'DomainChanged' && e.payload.name === vm ? [e.payload] : []));
+    await expect.poll(() => told().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    expect(told().map((payload) => payload.event)).toEqual(['defined', 'suspended', 'resumed']);
+    expect(told().at(-1)?.state).toBe('running');
+    received.length = 0;
+  });
+
   it('ignores a signal that claims to be the helper’s but comes from another connection', async () => {
     const forger = await HelperClient.connect();
     // The bus does deliver it: this raw listener sees it arrive.

@@ -37,6 +37,19 @@ const DOMAIN_EVENTS: DomainChanged['event'][] = [
   'pmsuspended',
   'crashed',
 ];
+/**
+ * The state libvirt leaves a domain in after each event that says it (virDomainEventType): every
+ * "suspended" detail leaves it paused, every "started" or "resumed" one running, every "stopped" one
+ * shut off. "defined", "shutdown" and "crashed" do not say it.
+ */
+const STATE_AFTER_EVENT: Partial<Record<DomainChanged['event'], InstanceState>> = {
+  undefined: 'stopped',
+  started: 'running',
+  suspended: 'paused',
+  resumed: 'running',
+  stopped: 'stopped',
+  pmsuspended: 'suspended',
+};
 const NETWORK_EVENTS: NetworkChanged['event'][] = ['defined', 'undefined', 'started', 'stopped'];
 /** How often libvirt's health is checked while someone listens; a socket watch catches most changes first. */
 const HEALTH_INTERVAL_MS = 3000;
@@ -71,6 +84,8 @@ export interface EventSources {
 export class EventHub {
   readonly #subscribers = new Set<string>();
   readonly #names = new Map<string, { name: string; uuid: string | undefined }>();
+  /** Per domain path: the event being resolved (its name or state asked of libvirt), if any. */
+  readonly #domainQueue = new Map<string, Promise<void>>();
   /** Network names by object path: a transient network cannot say its name once it is gone. */
   readonly #networkNames = new Map<string, string>();
   #started = false;
@@ -378,12 +393,35 @@ export class EventHub {
     if (header.interface !== 'org.libvirt.Connect') return;
     const [path, event] = header.body;
     if (typeof path !== 'string' || typeof event !== 'number') return;
-    if (header.member === 'DomainEvent') void this.#onDomainEvent(path, event);
+    if (header.member === 'DomainEvent') this.#onDomainEvent(path, event);
     else if (header.member === 'NetworkEvent') void this.#onNetworkEvent(path, event);
   };
 
-  async #onDomainEvent(path: string, code: number): Promise<void> {
+  /**
+   * A domain's events are told in the order libvirt sent them. Most events say the state they leave the
+   * domain in, and are told at once, without asking libvirt (which, busy, may take tens of ms to answer);
+   * the others ask it (GetState), and events of the same domain after them wait their turn.
+   */
+  #onDomainEvent(path: string, code: number): void {
     const event = DOMAIN_EVENTS[code] ?? 'unknown';
+    const known = this.#names.get(path);
+    const queued = this.#domainQueue.get(path);
+    const stateAfter = STATE_AFTER_EVENT[event];
+    if (queued === undefined && known !== undefined && stateAfter !== undefined) {
+      this.#tellDomain(path, known, event, stateAfter);
+      return;
+    }
+    // #resolveDomainEvent catches libvirt's errors itself; a failure of the bus must not stop the queue.
+    const next = (queued ?? Promise.resolve())
+      .then(() => this.#resolveDomainEvent(path, event))
+      .catch(() => undefined);
+    this.#domainQueue.set(path, next);
+    void next.finally(() => {
+      if (this.#domainQueue.get(path) === next) this.#domainQueue.delete(path);
+    });
+  }
+
+  async #resolveDomainEvent(path: string, event: DomainChanged['event']): Promise<void> {
     let known = this.#names.get(path);
     if (known === undefined) {
       const name = await this.#domainName(path);
@@ -391,7 +429,16 @@ export class EventHub {
       known = { name, uuid: uuidFromPath(path) };
       this.#names.set(path, known);
     }
-    const state = event === 'undefined' ? 'stopped' : await this.#domainState(path);
+    const state = STATE_AFTER_EVENT[event] ?? (await this.#domainState(path));
+    this.#tellDomain(path, known, event, state);
+  }
+
+  #tellDomain(
+    path: string,
+    known: { name: string; uuid: string | undefined },
+    event: DomainChanged['event'],
+    state: InstanceState,
+  ): void {
     if (event === 'undefined') this.#names.delete(path);
     this.emit('DomainChanged', {
       name: known.name,

@@ -1,7 +1,8 @@
-// Asks for the list of instances as soon as the page's HTML is read, before the app's bundle is parsed
-// and run (a few hundred milliseconds on a slow machine): the transport hands this answer to the
-// instances store's first listing, which checks it like any other. It imports nothing at run time, so
-// that it is tiny and runs first.
+// Asks for the list of instances as soon as the page's <head> is read, while the app's bundle is still
+// being fetched, parsed and run (a few hundred milliseconds on a slow machine): the transport hands this
+// answer to the instances store's first listing, which checks it like any other. vite.config.ts builds
+// it as a classic script of its own, placed first in <head>; it imports nothing at run time, so that it
+// is tiny.
 import type { EarlyCalls } from './api/transport.js';
 
 const early: EarlyCalls = new Map();
