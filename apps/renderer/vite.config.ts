@@ -7,9 +7,8 @@ import { defineConfig, type Plugin } from 'vite';
 /**
  * src/early.ts as a classic script of its own, ahead of the app's module: Vite would fold every module
  * script of index.html into the one bundle, so the early call would wait until that bundle had been
- * fetched, parsed and run — the very wait it is there to overlap. A classic script at the end of <head>
- * (after the CSP's meta, so the CSP covers it) runs as soon as it arrives, before the deferred module;
- * its call is answered while the bundle loads.
+ * fetched, parsed and run — the very wait it is there to overlap. A classic script in <head> runs as
+ * soon as it arrives, before the deferred module; its call is answered while the bundle loads.
  */
 function earlyScript(): Plugin {
   let fileName = '';
@@ -36,7 +35,13 @@ function earlyScript(): Plugin {
     },
     transformIndexHtml: {
       order: 'post',
-      handler: () => [{ tag: 'script', attrs: { src: `/${fileName}` }, injectTo: 'head' }],
+      // Right after <title>: after the CSP's meta (so the CSP covers it), and before the module and the
+      // stylesheet (a classic script waits for stylesheets above it before it runs).
+      handler(html) {
+        if (!html.includes('</title>'))
+          throw new Error('index.html has no <title> to put the early script after');
+        return html.replace('</title>', `</title>\n    <script src="/${fileName}"></script>`);
+      },
     },
   };
 }

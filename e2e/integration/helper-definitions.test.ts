@@ -74,3 +74,35 @@ describe('ListDomains with remembered definitions', () => {
     expect(memory).toBe(262144 * 1024);
   });
 });
+
+describe('ListDomainFacts', () => {
+  const facts = async (names?: string[]) =>
+    (await client.call('ListDomainFacts', names === undefined ? {} : { names })).domains;
+
+  it('says a domain’s networks, autostart and activity, and follows virsh autostart and start', async () => {
+    expect((await facts()).find((d) => d.name === name)).toMatchObject({
+      networks: ['default'],
+      autostart: false,
+      active: false,
+    });
+    // libvirt sends no event for autostart: it is read from libvirt at each call.
+    await virsh('autostart', name);
+    expect(await facts([name])).toEqual([
+      expect.objectContaining({ name, networks: ['default'], autostart: true, active: false }),
+    ]);
+    await virsh('autostart', '--disable', name);
+    await virsh('start', name);
+    try {
+      expect(await facts([name])).toEqual([
+        expect.objectContaining({ name, networks: ['default'], autostart: false, active: true }),
+      ]);
+    } finally {
+      await virsh('destroy', name);
+    }
+    expect(await facts([name])).toEqual([expect.objectContaining({ active: false })]);
+  });
+
+  it('answers only for the domains named, and nothing for a name no domain has', async () => {
+    expect((await facts([name, 'no-such-domain-here'])).map((d) => d.name)).toEqual([name]);
+  });
+});

@@ -8,6 +8,7 @@ export const HELPER_EXAMPLES: { [M in HelperMethodName]: HelperInput<M> } = {
   GetStatus: {},
   ListDomains: {},
   ListOwnedDomains: { project: 'nova-test-examples' },
+  ListDomainFacts: { names: ['example'] },
   GetDomainInfo: { name: 'example' },
   GetDomainXml: { name: 'example', inactive: true },
   GetDomainStats: { names: ['example'] },

@@ -13,6 +13,8 @@ import { createLogFollows, MAX_BUFFERED_LINES, MAX_FOLLOWS } from '../src/backen
 import { type ChannelHandlers, createRouter } from '../src/backend/router.js';
 
 const UUID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+const OTHER_UUID = '7a2b3c4d-5e6f-4a70-8b8c-9d0e1f2a3b4c';
+const GONE_UUID = '8b3c4d5e-6f70-4a81-9c9d-0e1f2a3b4c5d';
 const CONTAINER = 'container/docker/0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef';
 
 /** A double of Nova's services: what the overview calls, recorded. */
@@ -25,6 +27,23 @@ function services(engine: Partial<ContainerEngine> = {}) {
         connection: 'qemu:///system',
         domains: [
           { uuid: UUID, name: 'web-vm', state: 'stopped', origin: 'external', vcpus: 1, memoryBytes: 1 },
+        ],
+      });
+    if (method === 'ListDomainFacts')
+      return Promise.resolve({
+        domains: [
+          { uuid: UUID, name: 'web-vm', active: true, autostart: true, networks: ['default', 'br0'] },
+          { uuid: OTHER_UUID, name: 'idle-vm', active: false, autostart: false, networks: ['lab'] },
+        ],
+      });
+    if (method === 'GetDomainAddresses')
+      return Promise.resolve({
+        interfaces: [
+          {
+            name: 'vnet0',
+            mac: '52:54:00:00:00:01',
+            addresses: [{ type: 'ipv4', address: '192.168.122.9', prefix: 24 }],
+          },
         ],
       });
     if (method === 'StartDomain')
@@ -121,6 +140,34 @@ describe('instances.action', () => {
       value: { state: 'paused' },
     });
     expect(calls).toEqual([['pauseContainer', { container: CONTAINER.split('/')[2], foreign: false }]]);
+  });
+});
+
+describe('instances.facts', () => {
+  it('reads every VM’s networks and autostart in one helper call, and addresses only of VMs that run', async () => {
+    const { calls, dispatch } = services();
+    const reply = await dispatch('instances.facts', {
+      ids: [`vm/${UUID}`, `vm/${OTHER_UUID}`, `vm/${GONE_UUID}`],
+    });
+    expect(reply).toEqual({
+      ok: true,
+      value: {
+        facts: [
+          {
+            id: `vm/${UUID}`,
+            autostart: true,
+            networks: ['default', 'br0'],
+            addresses: ['192.168.122.9'],
+          },
+          { id: `vm/${OTHER_UUID}`, autostart: false, networks: ['lab'], addresses: [] },
+          { id: `vm/${GONE_UUID}`, networks: [], addresses: [], error: 'this VM is gone' },
+        ],
+      },
+    });
+    expect(calls).toEqual([
+      ['ListDomainFacts', {}],
+      ['GetDomainAddresses', { name: 'web-vm', source: 'lease' }],
+    ]);
   });
 });
 

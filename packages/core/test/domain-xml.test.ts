@@ -27,7 +27,27 @@ describe('parseDomainXml', () => {
       memoryBytes: 64 * 1024 * 1024,
       vcpus: 2,
       ownedByNova: false,
+      networks: [],
     });
+  });
+
+  it('names what each interface is plugged into (a network or a bridge), once each', () => {
+    const xml = domainXml().replace(
+      '</domain>',
+      `<devices>
+    <interface type='network'><source network='default'/><model type='virtio'/></interface>
+    <interface type='bridge'><source bridge='br0'/></interface>
+    <interface type='network'><source network='default'/></interface>
+    <interface type='user'/>
+  </devices>
+</domain>`,
+    );
+    expect(parseDomainXml(xml).networks).toEqual(['default', 'br0']);
+    const one = domainXml().replace(
+      '</domain>',
+      "<devices><interface type='network'><source network='lab'/></interface></devices></domain>",
+    );
+    expect(parseDomainXml(one).networks).toEqual(['lab']);
   });
 
   it('marks a domain with Nova’s metadata element as Nova’s, whatever its prefix', () => {

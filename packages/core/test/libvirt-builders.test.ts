@@ -164,6 +164,7 @@ describe('buildDomainXml', () => {
       memoryBytes: 65537 * 1024,
       vcpus: 2,
       ownedByNova: true,
+      networks: ['default'],
     });
   });
 

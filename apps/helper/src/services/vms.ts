@@ -33,6 +33,7 @@ type VmMethods = Pick<
   HelperImplementation,
   | 'ListDomains'
   | 'ListOwnedDomains'
+  | 'ListDomainFacts'
   | 'GetDomainInfo'
   | 'GetDomainXml'
   | 'GetDomainStats'
@@ -244,6 +245,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       });
       return { domains: domains.filter((domain): domain is OwnedDomain => domain !== undefined) };
     },
+
+    ListDomainFacts: async ({ names }) => ({ domains: await libvirt.domainFacts(names) }),
 
     GetDomainInfo: async ({ name }) => {
       const path = await manager.domainPath(name);

@@ -14,6 +14,18 @@ export const DomainSummary = z.object({
 });
 export type DomainSummary = z.infer<typeof DomainSummary>;
 
+/** What the overview's columns need of a domain, read for many domains at once. */
+export const DomainFacts = z.object({
+  uuid: z.string(),
+  name: z.string(),
+  /** Running or paused: it may have addresses. */
+  active: z.boolean(),
+  autostart: z.boolean(),
+  /** What its network interfaces are plugged into: libvirt networks' or host bridges' names. */
+  networks: z.array(z.string()),
+});
+export type DomainFacts = z.infer<typeof DomainFacts>;
+
 export const ContainerSummary = z.object({
   containerId: z.string(),
   name: z.string(),

@@ -26,6 +26,7 @@ import {
   BackendChanged,
   ContainerSummary,
   DomainChanged,
+  DomainFacts,
   DomainInfo,
   DomainInterfaceAddresses,
   DomainStats,
@@ -211,6 +212,13 @@ export const helperMethods = {
     summary: 'Nova’s domains of a project (or of every project), with their definitions',
     input: z.object({ project: ResourceName.optional() }).strict(),
     output: z.object({ domains: z.array(OwnedDomain) }),
+  },
+  ListDomainFacts: {
+    action: 'dev.nova.vm.read',
+    summary:
+      'Networks, autostart and whether it runs, of every domain (or the named ones): a few libvirt calls for all',
+    input: z.object({ names: z.array(ResourceName).max(10_000).optional() }).strict(),
+    output: z.object({ domains: z.array(DomainFacts) }),
   },
   GetDomainInfo: {
     action: 'dev.nova.vm.read',

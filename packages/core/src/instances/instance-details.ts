@@ -8,7 +8,7 @@ import { NOVA_NAME_LABEL, NOVA_PROJECT_LABEL } from '../containers/container-mod
 import type { ContainerDetails } from '../contract/container-types.js';
 import { toErrorData } from '../contract/errors.js';
 import type { InstanceDetails, InstanceFacts } from '../contract/features/overview.js';
-import type { DomainInfo, DomainInterfaceAddresses } from '../contract/helper-types.js';
+import type { DomainFacts, DomainInterfaceAddresses } from '../contract/helper-types.js';
 import { parseDomainConfig } from '../libvirt/domain-config.js';
 import { MAX_NOVAFILE_BYTES, readNovaFile } from '../novafile/read.js';
 import { projectName } from '../novafile/resolve.js';
@@ -24,10 +24,6 @@ function addressesOf(interfaces: readonly DomainInterfaceAddresses[]): string[] 
   return interfaces.flatMap((entry) => entry.addresses.map((address) => address.address));
 }
 
-function nicNetwork(nic: DomainInfo['nics'][number]): string {
-  return nic.source.type === 'network' ? nic.source.network : nic.source.bridge;
-}
-
 /** Whether a restart policy starts the container with its engine. */
 function startsWithEngine(details: ContainerDetails): boolean {
   return details.restartPolicy.name === 'always' || details.restartPolicy.name === 'unless-stopped';
@@ -38,13 +34,15 @@ function startsWithEngine(details: ContainerDetails): boolean {
  * read says why in its `error` and does not hide the others.
  */
 export async function instanceFacts(deps: InstanceDeps, ids: readonly string[]): Promise<InstanceFacts[]> {
+  // The VMs' facts come in one helper call for all of them (one polkit check; libvirt lists which run and
+  // which start with the host); only a running VM's addresses are asked one by one.
   const needVms = ids.some((id) => id.startsWith('vm/'));
-  let names: Map<string, string> | undefined;
+  let domains: Map<string, DomainFacts> | undefined;
   let listError: string | undefined;
   if (needVms) {
     try {
-      const { domains } = await deps.helper('ListDomains', {});
-      names = new Map(domains.map((domain) => [domain.uuid, domain.name]));
+      const listed = await deps.helper('ListDomainFacts', {});
+      domains = new Map(listed.domains.map((domain) => [domain.uuid, domain]));
     } catch (err) {
       listError = message(err);
     }
@@ -54,13 +52,15 @@ export async function instanceFacts(deps: InstanceDeps, ids: readonly string[]):
     try {
       const parsed = parseInstanceId(id);
       if (parsed.kind === 'vm') {
-        const name = names?.get(parsed.uuid);
-        if (name === undefined) return { ...facts, error: listError ?? 'this VM is gone' };
-        const info = await deps.helper('GetDomainInfo', { name });
-        facts.autostart = info.autostart;
-        facts.networks = [...new Set(info.nics.map(nicNetwork))];
-        if (info.state === 'running' || info.state === 'paused') {
-          const { interfaces } = await deps.helper('GetDomainAddresses', { name, source: 'lease' });
+        const domain = domains?.get(parsed.uuid);
+        if (domain === undefined) return { ...facts, error: listError ?? 'this VM is gone' };
+        facts.autostart = domain.autostart;
+        facts.networks = domain.networks;
+        if (domain.active) {
+          const { interfaces } = await deps.helper('GetDomainAddresses', {
+            name: domain.name,
+            source: 'lease',
+          });
           facts.addresses = addressesOf(interfaces);
         }
         return facts;

@@ -11,6 +11,8 @@ export interface DomainXmlFacts {
   memoryBytes: number;
   vcpus: number;
   ownedByNova: boolean;
+  /** What each network interface is plugged into: a libvirt network's name, or a host bridge's. */
+  networks: string[];
 }
 
 const parser = new XMLParser({
@@ -93,7 +95,23 @@ export function parseDomainXml(xml: string): DomainXmlFacts {
       Array.isArray(value) ? value.some((item) => isNovaElement(key, item)) : isNovaElement(key, value),
     );
 
-  return { name, uuid, memoryBytes, vcpus: Number.isFinite(vcpus) ? vcpus : 0, ownedByNova };
+  const devices = domain['devices'];
+  const interfaces = isNode(devices) ? devices['interface'] : undefined;
+  const networks = new Set<string>();
+  for (const nic of Array.isArray(interfaces) ? interfaces : [interfaces]) {
+    const source = isNode(nic) ? nic['source'] : undefined;
+    const plugged = isNode(source) ? (source['@network'] ?? source['@bridge']) : undefined;
+    if (typeof plugged === 'string' && plugged !== '') networks.add(plugged);
+  }
+
+  return {
+    name,
+    uuid,
+    memoryBytes,
+    vcpus: Number.isFinite(vcpus) ? vcpus : 0,
+    ownedByNova,
+    networks: [...networks],
+  };
 }
 
 /** virDomainState (libvirt-domain.h) to Nova's instance state. */

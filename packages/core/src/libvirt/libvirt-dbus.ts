@@ -1,7 +1,13 @@
 import { DBusError, Variant } from 'dbus-next';
 
 import { NovaError } from '../contract/errors.js';
-import type { DomainStats, DomainSummary, NetworkSummary, ServiceCheck } from '../contract/helper.js';
+import type {
+  DomainFacts,
+  DomainStats,
+  DomainSummary,
+  NetworkSummary,
+  ServiceCheck,
+} from '../contract/helper.js';
 import type { BoundedCaller } from '../dbus/bounded-caller.js';
 import { mapBounded } from '../util/semaphore.js';
 import { domainStateFromLibvirt, type DomainXmlFacts, parseDomainXml } from './domain-xml.js';
@@ -25,6 +31,9 @@ const STATS_INTERFACE = 16;
 const STATS_BLOCK = 32;
 /** Per-domain calls in flight on our one connection; the bus allows 128 pending replies. */
 const PER_DOMAIN_CONCURRENCY = 16;
+/** virConnectListAllDomainsFlags (libvirt-domain.h). */
+const LIST_DOMAINS_ACTIVE = 1;
+const LIST_DOMAINS_AUTOSTART = 1 << 10;
 
 const NOT_FOUND_ERRORS = new Set([
   'org.libvirt.Error.NoDomain',
@@ -275,6 +284,43 @@ export class LibvirtDbusClient {
       return summary;
     });
     return domains.filter((domain): domain is DomainSummary => domain !== undefined);
+  }
+
+  /**
+   * Networks, autostart and activity of every domain (or of those named): which domains are active and
+   * which start with the host come from two listings filtered by libvirt, the networks from the
+   * definitions (remembered, as for listDomains). A domain that disappears meanwhile is left out.
+   */
+  async domainFacts(names?: readonly string[]): Promise<DomainFacts[]> {
+    const listed = async (flags: number) => {
+      const [paths] = await this.#connect('ListDomains', 'u', [flags]);
+      return expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
+    };
+    const [all, active, autostart] = await Promise.all([
+      listed(0),
+      listed(LIST_DOMAINS_ACTIVE),
+      listed(LIST_DOMAINS_AUTOSTART),
+    ]);
+    const activeSet = new Set(active);
+    const autostartSet = new Set(autostart);
+    const wanted = names === undefined ? undefined : new Set(names);
+    const facts = await mapBounded(
+      all,
+      PER_DOMAIN_CONCURRENCY,
+      async (path): Promise<DomainFacts | undefined> => {
+        const definition = await this.#definition(path);
+        if (definition === undefined || (wanted !== undefined && !wanted.has(definition.name)))
+          return undefined;
+        return {
+          uuid: definition.uuid,
+          name: definition.name,
+          active: activeSet.has(path),
+          autostart: autostartSet.has(path),
+          networks: definition.networks,
+        };
+      },
+    );
+    return facts.filter((entry): entry is DomainFacts => entry !== undefined);
   }
 
   /** Properties of a libvirt-dbus object, unwrapped (libvirt-dbus wraps each value twice). */
