@@ -9,6 +9,8 @@
 // For scale (DESIGN.md): cockpit-machines, shown 200 VMs, lists only 126–146 of them and shows a
 // suspend in 53–173 ms; virt-manager has all 200 in its model 0.6 s after launch and gets a suspend
 // event in about 22 ms.
+// Chromium runs as the Playwright tests run it (e2e/support/chromium.ts: without its background WebUI
+// omnibox popup, which would take a second of CPU at each new tab on this 2-core lab).
 // Run as root with the lab up, after `npm run build`:
 //   npm run bench -- gui-overview [--count 1000] [--containers 50] [--rounds 5] [--events 20]
 import { execFile } from 'node:child_process';
