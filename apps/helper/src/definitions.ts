@@ -30,15 +30,7 @@ export async function followDomainDefinitions(
     }
   });
   try {
-    for (const rule of RULES)
-      await caller.call({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'AddMatch',
-        signature: 's',
-        body: [rule],
-      });
+    await Promise.all(RULES.map((rule) => caller.addMatch(rule)));
     libvirt.rememberDefinitions(true);
   } catch (err) {
     log(

@@ -20,6 +20,7 @@ import {
   type EngineWatcher,
   LIBVIRT_BUS_NAME,
   type LibvirtDbusClient,
+  mapBounded,
   unwrapVariant,
 } from '@nova/core/node';
 import { type Message as DBusMessage, Message, type MessageBus, MessageType } from 'dbus-next';
@@ -51,6 +52,8 @@ const STATE_AFTER_EVENT: Partial<Record<DomainChanged['event'], InstanceState>> 
   pmsuspended: 'suspended',
 };
 const NETWORK_EVENTS: NetworkChanged['event'][] = ['defined', 'undefined', 'started', 'stopped'];
+/** Domain name lookups in flight at once when the helper learns every domain's name. */
+const NAME_LOOKUPS_AT_ONCE = 16;
 /** How often libvirt's health is checked while someone listens; a socket watch catches most changes first. */
 const HEALTH_INTERVAL_MS = 3000;
 /** How often sockets of engines not followed yet are looked for (an engine installed or started later). */
@@ -226,25 +229,14 @@ export class EventHub {
     this.#engineWatches.clear();
   }
 
-  async #addMatch(rule: string): Promise<void> {
-    await this.caller.call({
-      destination: 'org.freedesktop.DBus',
-      path: '/org/freedesktop/DBus',
-      interface: 'org.freedesktop.DBus',
-      member: 'AddMatch',
-      signature: 's',
-      body: [rule],
-    });
-  }
-
   async #start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
     this.bus.on('message', this.#onMessage);
-    await this.#addMatch(
+    await this.caller.addMatch(
       "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",
     );
-    await this.#addMatch(`type='signal',sender='${LIBVIRT_BUS_NAME}',interface='org.libvirt.Connect'`);
+    await this.caller.addMatch(`type='signal',sender='${LIBVIRT_BUS_NAME}',interface='org.libvirt.Connect'`);
     await this.#refreshNames().catch(() => undefined);
     this.#libvirtUp = (await this.libvirt.check()).status === 'ok';
     const timer = setInterval(() => void this.#checkLibvirt(), HEALTH_INTERVAL_MS);
@@ -301,11 +293,13 @@ export class EventHub {
       const name = unwrapVariant(value);
       if (typeof name === 'string') this.#networkNames.set(path, name);
     }
-    for (const path of await this.libvirt.domainPaths()) {
-      if (this.#names.has(path)) continue;
+    // A thousand domains are a thousand calls: a few at a time, not one after another.
+    const unnamed = (await this.libvirt.domainPaths()).filter((path) => !this.#names.has(path));
+    await mapBounded(unnamed, NAME_LOOKUPS_AT_ONCE, async (path) => {
       const name = await this.#domainName(path);
-      if (name !== undefined) this.#names.set(path, { name, uuid: uuidFromPath(path) });
-    }
+      if (name !== undefined && !this.#names.has(path))
+        this.#names.set(path, { name, uuid: uuidFromPath(path) });
+    });
   }
 
   #domainName(path: string): Promise<string | undefined> {

@@ -48,6 +48,7 @@ function context() {
       published.push([event, payload]);
     },
     listenerCount: () => 1,
+    listInstances: () => Promise.reject(new Error('this test lists no instances')),
   };
   return { value, published };
 }

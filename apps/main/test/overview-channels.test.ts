@@ -73,6 +73,7 @@ function services(engine: Partial<ContainerEngine> = {}) {
       published.push(payload as InstanceLogLines);
     },
     listenerCount: () => 1,
+    listInstances: () => Promise.reject(new Error('the overview channels do not list')),
   };
   const feature = overviewFeature(context);
   const dispatch = createRouter(feature.handlers as unknown as ChannelHandlers);

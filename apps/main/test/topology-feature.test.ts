@@ -75,6 +75,7 @@ describe('topologyFeature', () => {
         published.push([event, payload]);
       },
       listenerCount: () => 1,
+      listInstances: () => Promise.reject(new Error('this test lists no instances')),
     };
     return { feature: topologyFeature(context, { quietMs: 20 }), published, watch };
   }

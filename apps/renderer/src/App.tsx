@@ -55,7 +55,9 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
       <WizardPage client={client} template={route.params['template']} consent={route.params['consent']} />
     ),
     metrics: () => <MetricsPage client={client} />,
-    networks: () => <NetworksPage client={client} selected={route.params['select']} />,
+    networks: () => (
+      <NetworksPage client={client} useInstances={useInstances} selected={route.params['select']} />
+    ),
     diagnostics: () => <DiagnosticsPage client={client} />,
     templates: () => <TemplatesPage client={client} selected={route.params['select']} />,
     settings: () => <SettingsPage />,

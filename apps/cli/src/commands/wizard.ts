@@ -439,23 +439,25 @@ export function registerWizardCommands(
           ctx.io.out(preview.diff.trimEnd());
         }
         const write = options.write === true || options.apply === true;
+        // What --json prints once the section is valid: the preview, and what was written and applied.
+        const report = (outcome: { written: boolean; applied: boolean; done?: unknown[] }) => {
+          ctx.io.out(
+            JSON.stringify(
+              {
+                file,
+                name: answers.name,
+                valid: true,
+                section: preview.section,
+                diff: preview.diff,
+                ...outcome,
+              },
+              null,
+              2,
+            ),
+          );
+        };
         if (!write) {
-          if (json)
-            ctx.io.out(
-              JSON.stringify(
-                {
-                  file,
-                  name: answers.name,
-                  valid: true,
-                  section: preview.section,
-                  diff: preview.diff,
-                  written: false,
-                  applied: false,
-                },
-                null,
-                2,
-              ),
-            );
+          if (json) report({ written: false, applied: false });
           else
             say(
               'Dry run: nothing was written. Run again with --apply to write it and make the VM, or --write to only write it.',
@@ -487,26 +489,15 @@ export function registerWizardCommands(
         if (result.applied)
           say(`VM "${answers.name}" is made (${((Date.now() - started) / 1000).toFixed(1)} s).`);
         if (json)
-          ctx.io.out(
-            JSON.stringify(
-              {
-                file,
-                name: answers.name,
-                valid: true,
-                section: preview.section,
-                diff: preview.diff,
-                written: result.written,
-                applied: result.applied,
-                done: (result.report?.done ?? []).map(({ kind, name: what, action }) => ({
-                  kind,
-                  name: what,
-                  action,
-                })),
-              },
-              null,
-              2,
-            ),
-          );
+          report({
+            written: result.written,
+            applied: result.applied,
+            done: (result.report?.done ?? []).map(({ kind, name: what, action }) => ({
+              kind,
+              name: what,
+              action,
+            })),
+          });
       } finally {
         ask?.close();
       }

@@ -62,6 +62,7 @@ export function createBackend(services: BackendServices, options: BackendOptions
       publish(event, payload);
     },
     listenerCount: () => listeners.size,
+    listInstances: () => listInstances(),
   };
   const overview = overviewFeature(context);
   const exporter = backendExporter(context);

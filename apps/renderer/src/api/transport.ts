@@ -1,5 +1,7 @@
 import type { NovaBridge } from '@nova/core/names';
 
+import { postCall } from './http-call.js';
+
 /** How the renderer reaches main: Electron's preload bridge, or HTTP + WebSocket in browser mode. */
 export interface Transport {
   readonly kind: 'electron' | 'browser';
@@ -36,13 +38,7 @@ export function browserTransport(location: Location = window.location): Transpor
     kind: 'browser',
     async call(channel, input) {
       const early = takeEarly(channel, input) as Promise<Response> | undefined;
-      const response = await (early ??
-        fetch(`/api/call/${encodeURIComponent(channel)}`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(input),
-          credentials: 'same-origin',
-        }));
+      const response = await (early ?? postCall(channel, JSON.stringify(input)));
       if (response.status === 401) {
         return {
           ok: false,

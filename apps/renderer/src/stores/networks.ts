@@ -19,7 +19,6 @@ export interface NetworksState {
   refresh: () => Promise<void>;
   /** Runs an action on a network, shows it as busy, records its error, and fetches again after it. */
   act: (id: string, what: string, action: () => Promise<unknown>) => Promise<boolean>;
-  clearError: (id: string) => void;
   /** Follows `instances.changed` and `topology.changed` until the returned function is called. */
   listen: () => () => void;
 }
@@ -67,9 +66,6 @@ export function createNetworksStore(
           set({ busy: without(get().busy, id) });
           await again.now(false);
         }
-      },
-      clearError(id) {
-        set({ actionErrors: without(get().actionErrors, id) });
       },
       listen() {
         const stops = [

@@ -14,7 +14,6 @@ import {
   type WizardProgress,
   type WizardRunResult,
   type WizardSourceKind,
-  type WizardStep,
 } from '@nova/core';
 import { create } from 'zustand';
 
@@ -29,8 +28,6 @@ export interface WizardState {
   stepIndex: number;
   preview: WizardPreview | undefined;
   previewError: NovaErrorData | undefined;
-  /** Steps the user has left with Next: their problems show even if the field was not touched. */
-  visited: Set<WizardStep>;
   run: {
     status: RunStatus;
     apply: boolean;
@@ -99,14 +96,13 @@ export function createWizardStore(client: NovaClient, options: { debounceMs?: nu
       stepIndex: 0,
       preview: undefined,
       previewError: undefined,
-      visited: new Set(),
       run: { status: 'idle', apply: false, progress: [] },
       async load(template, consented) {
         try {
           const context = await client.call('wizard.context', {});
           const source: WizardSourceKind =
             template !== undefined ? 'template' : context.tinyGuest !== undefined ? 'tiny' : 'iso';
-          set({ context, loadError: undefined, stepIndex: 0, visited: new Set() });
+          set({ context, loadError: undefined, stepIndex: 0 });
           const answers = defaultAnswers('', source, context, template);
           replace(consented === true ? { ...answers, allowUnverified: true } : answers);
         } catch (err) {
@@ -136,13 +132,9 @@ export function createWizardStore(client: NovaClient, options: { debounceMs?: nu
         } else replace(withPreset(answers, preset));
       },
       goTo(index) {
-        const { stepIndex, answers, visited } = get();
+        const { answers } = get();
         if (answers === undefined) return;
-        const steps = stepsFor(answers.source);
-        const current = steps[stepIndex];
-        const next = new Set(visited);
-        if (current !== undefined) next.add(current);
-        set({ stepIndex: Math.max(0, Math.min(index, steps.length - 1)), visited: next });
+        set({ stepIndex: Math.max(0, Math.min(index, stepsFor(answers.source).length - 1)) });
       },
       settled() {
         if (!pending) return Promise.resolve(get().preview);

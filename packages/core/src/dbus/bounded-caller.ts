@@ -136,6 +136,18 @@ export class BoundedCaller {
       if (rejectWaiting !== undefined) this.#pending.delete(rejectWaiting);
     }
   }
+
+  /** Asks the bus to route the signals a match rule selects to this connection (AddMatch). */
+  async addMatch(rule: string): Promise<void> {
+    await this.call({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member: 'AddMatch',
+      signature: 's',
+      body: [rule],
+    });
+  }
 }
 
 function delay(ms: number): Promise<void> {

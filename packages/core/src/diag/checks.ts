@@ -1,6 +1,5 @@
 // The checks of `nova diag`, against the real system: /dev/kvm and /proc, the system bus, the helper,
 // polkit's action files, the engines' sockets, `ip link`, and the file systems Nova writes to.
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -14,6 +13,7 @@ import { toErrorData } from '../contract/errors.js';
 import { HELPER_BUS_NAME, type HelperStatus, POLKIT_ACTIONS } from '../contract/helper.js';
 import { BoundedCaller } from '../dbus/bounded-caller.js';
 import { connectSystemBus } from '../dbus/system-bus.js';
+import { listHostLinks } from '../host/ip-link.js';
 import { LIBVIRT_BUS_NAME, LIBVIRT_QEMU_PATH } from '../libvirt/libvirt-dbus.js';
 import type { EngineName } from '../model/instance.js';
 import type { HelperCall } from '../novafile/novafile-service.js';
@@ -107,43 +107,6 @@ async function readBusFacts(): Promise<BusFacts> {
   } finally {
     bus.disconnect();
   }
-}
-
-function runIp(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ip', args, { timeout: 5000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error !== null) reject(new Error(`ip ${args.join(' ')} failed: ${error.message}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-interface IpLink {
-  ifname: string;
-  flags: string[];
-  operstate: string;
-  master?: string;
-  kind?: string;
-}
-
-function parseLinks(json: string): IpLink[] {
-  const entries = JSON.parse(json) as unknown;
-  if (!Array.isArray(entries)) return [];
-  return entries.flatMap((raw: unknown) => {
-    if (typeof raw !== 'object' || raw === null) return [];
-    const entry = raw as Record<string, unknown>;
-    if (typeof entry['ifname'] !== 'string') return [];
-    const linkinfo = entry['linkinfo'] as { info_kind?: unknown } | undefined;
-    return [
-      {
-        ifname: entry['ifname'],
-        flags: Array.isArray(entry['flags']) ? entry['flags'].filter((f) => typeof f === 'string') : [],
-        operstate: typeof entry['operstate'] === 'string' ? entry['operstate'] : 'UNKNOWN',
-        ...(typeof entry['master'] === 'string' ? { master: entry['master'] } : {}),
-        ...(typeof linkinfo?.info_kind === 'string' ? { kind: linkinfo.info_kind } : {}),
-      },
-    ];
-  });
 }
 
 /** The nearest folder that exists at or above `path`. */
@@ -542,44 +505,41 @@ async function engineCheck(
 }
 
 async function bridgesCheck(helper: HelperCall): Promise<DiagOutcome> {
-  const [links, records] = await Promise.all([
-    runIp(['-j', '-d', 'link', 'show']).then(parseLinks),
-    settle(helper('ListHostBridges', {})),
-  ]);
+  const [links, records] = await Promise.all([listHostLinks(), settle(helper('ListHostBridges', {}))]);
   const bridges = links.filter((link) => link.kind === 'bridge');
   if (bridges.length === 0) return { status: 'ok', detail: 'no bridges on this host' };
-  const byName = new Map(links.map((link) => [link.ifname, link]));
+  const byName = new Map(links.map((link) => [link.name, link]));
   const summaries = records.ok ? new Map(records.value.bridges.map((b) => [b.name, b])) : new Map();
   const failures: string[] = [];
   const warnings: string[] = [];
   const fixes: string[] = [];
   for (const bridge of bridges) {
-    const summary = summaries.get(bridge.ifname) as { origin?: string; uplink?: string } | undefined;
-    const members = links.filter((link) => link.master === bridge.ifname);
+    const summary = summaries.get(bridge.name) as { origin?: string; uplink?: string } | undefined;
+    const members = links.filter((link) => link.master === bridge.name);
     const isNova = summary?.origin === 'nova';
     if (!bridge.flags.includes('UP')) {
-      (isNova ? failures : warnings).push(`${bridge.ifname} is down`);
-      fixes.push(`ip link set ${bridge.ifname} up`);
+      (isNova ? failures : warnings).push(`${bridge.name} is down`);
+      fixes.push(`ip link set ${bridge.name} up`);
       continue;
     }
     const uplink = summary?.uplink;
     if (uplink !== undefined) {
       const port = byName.get(uplink);
-      if (port?.master !== bridge.ifname) {
+      if (port?.master !== bridge.name) {
         failures.push(
-          `${bridge.ifname}: its uplink ${uplink} is ${port === undefined ? 'gone' : 'no longer a member'}`,
+          `${bridge.name}: its uplink ${uplink} is ${port === undefined ? 'gone' : 'no longer a member'}`,
         );
-        fixes.push(`nova network bridge attach ${bridge.ifname} ${uplink} (or recreate the bridge)`);
-      } else if (port.operstate !== 'UP') {
-        failures.push(`${bridge.ifname}: its uplink ${uplink} has no carrier (${port.operstate})`);
+        fixes.push(`nova network bridge attach ${bridge.name} ${uplink} (or recreate the bridge)`);
+      } else if (port.state !== 'UP') {
+        failures.push(`${bridge.name}: its uplink ${uplink} has no carrier (${port.state})`);
         fixes.push(`check ${uplink}'s cable or link (ip link set ${uplink} up)`);
       }
       continue;
     }
     // A bridge with members none of which has carrier passes no traffic; one without members is idle.
-    if (members.length > 0 && bridge.operstate === 'DOWN' && members.every((m) => m.operstate !== 'UP')) {
-      warnings.push(`${bridge.ifname}: none of its ${members.length} members has carrier`);
-      fixes.push(`check the interfaces on ${bridge.ifname} (ip link show master ${bridge.ifname})`);
+    if (members.length > 0 && bridge.state === 'DOWN' && members.every((m) => m.state !== 'UP')) {
+      warnings.push(`${bridge.name}: none of its ${members.length} members has carrier`);
+      fixes.push(`check the interfaces on ${bridge.name} (ip link show master ${bridge.name})`);
     }
   }
   const note = records.ok ? '' : ` (origins and uplinks not known: ${records.error})`;
@@ -589,7 +549,7 @@ async function bridgesCheck(helper: HelperCall): Promise<DiagOutcome> {
     return { status: 'warn', detail: warnings.join('; ') + note, fix: fixes.join('; ') };
   return {
     status: 'ok',
-    detail: `${bridges.length} bridge${bridges.length === 1 ? '' : 's'} healthy: ${bridges.map((b) => b.ifname).join(', ')}${note}`,
+    detail: `${bridges.length} bridge${bridges.length === 1 ? '' : 's'} healthy: ${bridges.map((b) => b.name).join(', ')}${note}`,
   };
 }
 

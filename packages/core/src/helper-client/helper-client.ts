@@ -196,16 +196,9 @@ export class HelperClient {
   #watchOwner(): Promise<void> {
     this.#watching ??= (async () => {
       this.bus.on('message', this.#onMessage);
-      await this.#caller.call({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'AddMatch',
-        signature: 's',
-        body: [
-          `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${HELPER_BUS_NAME}'`,
-        ],
-      });
+      await this.#caller.addMatch(
+        `type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${HELPER_BUS_NAME}'`,
+      );
       try {
         const [owner] = await this.#caller.call({
           destination: 'org.freedesktop.DBus',

@@ -7,6 +7,8 @@ export interface HostLink {
   mac: string | undefined;
   /** The bridge this interface is a port of. */
   master: string | undefined;
+  /** The link's flags as `ip link` prints them (UP, LOWER_UP, BROADCAST…). */
+  flags: string[];
 }
 
 interface IpLinkEntry {
@@ -14,6 +16,7 @@ interface IpLinkEntry {
   operstate?: unknown;
   address?: unknown;
   master?: unknown;
+  flags?: unknown;
   linkinfo?: { info_kind?: unknown };
 }
 
@@ -33,6 +36,7 @@ export function parseIpLinks(json: string): HostLink[] {
         state: str(entry.operstate) ?? 'UNKNOWN',
         mac: str(entry.address),
         master: str(entry.master),
+        flags: Array.isArray(entry.flags) ? entry.flags.filter((flag) => typeof flag === 'string') : [],
       },
     ];
   });

@@ -98,10 +98,10 @@ export function libvirtError(err: unknown): NovaError {
   return new NovaError('failed', `libvirt: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-/** libvirt through libvirt-dbus, as cockpit-machines does. Every call goes through one BoundedCaller. */
 /** How long a remembered domain definition is trusted at most, even with no signal about it. */
 const DEFINITION_TTL_MS = 60_000;
 
+/** libvirt through libvirt-dbus, as cockpit-machines does. Every call goes through one BoundedCaller. */
 export class LibvirtDbusClient {
   /** Domain definitions read before, by object path, while someone tells of every change to them. */
   readonly #definitions = new Map<string, { facts: DomainXmlFacts; at: number }>();
@@ -206,10 +206,17 @@ export class LibvirtDbusClient {
     });
   }
 
-  /** The object paths of every domain. */
-  async domainPaths(): Promise<string[]> {
-    const [paths] = await this.#connect('ListDomains', 'u', [0]);
+  /** The object paths of every domain, or of those libvirt's filter flags select (virConnectListAllDomainsFlags). */
+  async domainPaths(flags = 0): Promise<string[]> {
+    const [paths] = await this.#connect('ListDomains', 'u', [flags]);
     return expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
+  }
+
+  /** Drops remembered definitions of domains no longer listed. */
+  #forgetUnlisted(domainPaths: readonly string[]): void {
+    if (!this.#remember) return;
+    const listed = new Set(domainPaths);
+    for (const path of this.#definitions.keys()) if (!listed.has(path)) this.#definitions.delete(path);
   }
 
   /** A domain's definition: remembered, or read (GetXMLDesc); undefined when the domain is gone. */
@@ -247,8 +254,7 @@ export class LibvirtDbusClient {
    * with a bounded number of calls in flight. A domain that disappears meanwhile is left out.
    */
   async listDomains(): Promise<DomainSummary[]> {
-    const [paths] = await this.#connect('ListDomains', 'u', [0]);
-    const domainPaths = expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
+    const domainPaths = await this.domainPaths();
     const [records] = await this.#connect('GetAllDomainStats', 'uu', [
       STATS_STATE | STATS_BALLOON | STATS_VCPU,
       0,
@@ -261,10 +267,7 @@ export class LibvirtDbusClient {
       }
     }
 
-    if (this.#remember) {
-      const listed = new Set(domainPaths);
-      for (const path of this.#definitions.keys()) if (!listed.has(path)) this.#definitions.delete(path);
-    }
+    this.#forgetUnlisted(domainPaths);
     const domains = await mapBounded(domainPaths, PER_DOMAIN_CONCURRENCY, async (path) => {
       const facts = await this.#definition(path);
       if (facts === undefined) return undefined;
@@ -292,15 +295,12 @@ export class LibvirtDbusClient {
    * definitions (remembered, as for listDomains). A domain that disappears meanwhile is left out.
    */
   async domainFacts(names?: readonly string[]): Promise<DomainFacts[]> {
-    const listed = async (flags: number) => {
-      const [paths] = await this.#connect('ListDomains', 'u', [flags]);
-      return expectArray(paths, 'ListDomains').map((path) => expectString(path, 'a domain path'));
-    };
     const [all, active, autostart] = await Promise.all([
-      listed(0),
-      listed(LIST_DOMAINS_ACTIVE),
-      listed(LIST_DOMAINS_AUTOSTART),
+      this.domainPaths(),
+      this.domainPaths(LIST_DOMAINS_ACTIVE),
+      this.domainPaths(LIST_DOMAINS_AUTOSTART),
     ]);
+    this.#forgetUnlisted(all);
     const activeSet = new Set(active);
     const autostartSet = new Set(autostart);
     const wanted = names === undefined ? undefined : new Set(names);

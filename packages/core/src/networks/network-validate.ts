@@ -3,7 +3,7 @@
 import { EngineObjectName } from '../contract/container-types.js';
 import type { NewNetwork, NewNetworkType } from '../contract/features/networks.js';
 import { InterfaceName, ResourceName } from '../contract/specs.js';
-import { ipv4ToNumber, numberToIpv4 } from '../novafile/semantics.js';
+import { defaultDhcpRange, ipv4ToNumber, numberToIpv4 } from '../novafile/semantics.js';
 
 /** The field of the create form (or the CLI option) an issue is about. */
 export type NetworkField =
@@ -93,13 +93,6 @@ export function freeSubnet(occupied: readonly Block[], prefix = 24): string | un
     if (!occupied.some((other) => overlaps(block, other))) return cidrOf(block);
   }
   return undefined;
-}
-
-/** The range Nova hands out when none is given: the upper half of the subnet, as the NovaFile does. */
-export function defaultDhcpRange(block: Block): { start: string; end: string } | undefined {
-  const size = block.last - block.first + 1;
-  if (size < 8) return undefined;
-  return { start: numberToIpv4(block.first + Math.floor(size / 2)), end: numberToIpv4(block.last - 1) };
 }
 
 const blank = (value: string | undefined): string | undefined => {

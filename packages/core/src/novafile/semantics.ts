@@ -57,7 +57,14 @@ export function dhcpRangeOf(network: NetworkModel): { start: string; end: string
     const { start, end } = parseDhcpRange(network.dhcp_range);
     return { start: numberToIpv4(start), end: numberToIpv4(end) };
   }
-  const subnet = parseCidr(network.subnet);
+  return defaultDhcpRange(parseCidr(network.subnet));
+}
+
+/** The range Nova hands out when none is given: the upper half of the subnet (none under 8 addresses). */
+export function defaultDhcpRange(subnet: {
+  first: number;
+  last: number;
+}): { start: string; end: string } | undefined {
   const size = subnet.last - subnet.first + 1;
   if (size < 8) return undefined;
   return { start: numberToIpv4(subnet.first + Math.floor(size / 2)), end: numberToIpv4(subnet.last - 1) };

@@ -201,6 +201,10 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
     skipped.push({ source, reason });
   };
 
+  // The libvirt step and the logs step both need the domains: they are asked for once.
+  let domainList: ReturnType<typeof deps.helper<'ListDomains'>> | undefined;
+  const listDomains = () => (domainList ??= withTimeout(deps.helper('ListDomains', {}), 'ListDomains'));
+
   interface Step {
     id: string;
     enabled: boolean;
@@ -284,7 +288,7 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
       off: '',
       run: async () => {
         const [domains, networks, storage] = await Promise.all([
-          withTimeout(deps.helper('ListDomains', {}), 'ListDomains').then(
+          listDomains().then(
             (value) => value,
             (err: unknown) => {
               skip('libvirt domains', reasonOf(err));
@@ -460,9 +464,7 @@ export async function createSupportBundle(deps: BundleDeps, options: BundleOptio
           if ((err as { code?: string }).code !== 'ENOENT') skip(`Nova logs in ${logDir}`, reasonOf(err));
           else notes.push(`Nova keeps no logs of its own in ${logDir} yet.`);
         }
-        const domains = await withTimeout(deps.helper('ListDomains', {}), 'ListDomains').catch(
-          () => undefined,
-        );
+        const domains = await listDomains().catch(() => undefined);
         for (const domain of (domains?.domains ?? [])
           .filter((d) => d.origin === 'nova')
           .slice(0, MAX_DOMAINS)) {

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 
 import { parse as parseToml } from 'smol-toml';
 
-import { NovaError } from '../contract/errors.js';
 import { BUILTIN_REGISTRY, builtinTemplates } from './builtin.js';
 import { novaConfigDir, readTemplatesConfig } from './config.js';
 import { initialProvenance } from './provenance.js';
@@ -106,30 +105,4 @@ export async function loadCatalogReport(options: CatalogOptions = {}): Promise<C
     }
   }
   return { entries: await Promise.all(pendingEntries), problems, trust };
-}
-
-/** Loads the catalog; a registry that cannot be read is an error naming it. */
-export async function loadCatalog(options: CatalogOptions = {}): Promise<CatalogEntry[]> {
-  const report = await loadCatalogReport(options);
-  const registryProblems = report.problems.filter((problem) => problem.startsWith('registry '));
-  if (registryProblems.length > 0) {
-    throw new NovaError('invalid-input', registryProblems.join('; '));
-  }
-  return report.entries;
-}
-
-/** One template of the catalog, by id. */
-export async function findTemplate(id: string, options: CatalogOptions = {}): Promise<CatalogEntry> {
-  const report = await loadCatalogReport(options);
-  const entry = report.entries.find((candidate) => candidate.template.id === id);
-  if (entry !== undefined) return entry;
-  const known = report.entries.map((candidate) => candidate.template.id);
-  const near = known.filter((candidate) => candidate.includes(id) || id.includes(candidate)).slice(0, 3);
-  throw new NovaError(
-    'not-found',
-    `no template "${id}"${report.problems.length > 0 ? ` (some registries could not be read: ${report.problems.join('; ')})` : ''}`,
-    near.length > 0
-      ? `did you mean ${near.map((candidate) => `"${candidate}"`).join(', ')}?`
-      : 'see `nova template list`',
-  );
 }

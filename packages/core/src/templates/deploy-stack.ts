@@ -3,7 +3,7 @@
 // NovaFile and applying only the steps that make this stack, as `nova template deploy --apply` does.
 // A failed plan or apply (after apply rolled back what it created) takes the sections out again, so
 // the file is as it was.
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { NovaError } from '../contract/errors.js';
@@ -13,6 +13,7 @@ import { updateNovaFile } from '../novafile/edit.js';
 import { hostApplyBackend, type NovaFileDeps, planNovaFile } from '../novafile/novafile-service.js';
 import type { Plan, PlanStep } from '../novafile/plan.js';
 import { formatNovaFileError } from '../novafile/read.js';
+import { readNovaFileText } from '../novafile/read-text.js';
 import type { HostFacts } from '../novafile/semantics.js';
 import { type CatalogOptions, loadCatalogReport } from './catalog.js';
 import { type DeployEvent, type DeployResult, deployTemplate } from './deploy.js';
@@ -52,15 +53,6 @@ export interface StackDeployResult {
 export interface StackDeployDeps {
   novaFile: NovaFileDeps;
   hostFacts?: () => Promise<{ facts: HostFacts; warnings: string[] }>;
-}
-
-async function readText(path: string): Promise<{ text: string; exists: boolean }> {
-  try {
-    return { text: await readFile(path, 'utf8'), exists: true };
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return { text: '', exists: false };
-    throw new NovaError('failed', `cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 /** Whether a plan step makes one of the stack's sections (engine networks carry the project as prefix). */
@@ -133,7 +125,7 @@ export async function deployStackTemplate(
     );
   }
 
-  const before = await readText(file);
+  const before = await readNovaFileText(file);
   const deployed = await deployTemplate(
     {
       helper: deps.novaFile.helper,
@@ -150,14 +142,14 @@ export async function deployStackTemplate(
       },
     },
   );
-  const written = (await readText(file)).text;
+  const written = (await readNovaFileText(file)).text;
   const sections = deployed.sections;
 
   let restored = false;
   const restore = async (): Promise<void> => {
     if (restored) return;
     restored = true;
-    const now = await readText(file);
+    const now = await readNovaFileText(file);
     if (now.text === written) {
       if (before.exists) await writeFileAtomic(file, before.text);
       else await rm(file, { force: true });

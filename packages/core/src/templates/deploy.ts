@@ -20,9 +20,8 @@ import { NAME_PATTERN, NAME_RULE, type NovaFileModel } from '../novafile/schema.
 import type { HostFacts } from '../novafile/semantics.js';
 import { formatSize } from '../novafile/units.js';
 import { type CatalogOptions, loadCatalogReport } from './catalog.js';
-import { readTemplatesConfig } from './config.js';
 import { downloadFile, type DownloadProgress } from './download.js';
-import { readTrustStore } from './trust.js';
+import type { TrustStore } from './trust.js';
 import {
   type CatalogEntry,
   type ContainerStackTemplate,
@@ -191,6 +190,8 @@ async function deployVm(
   model: NovaFileModel,
   created: boolean,
   host: HostFacts | undefined,
+  /** The keys the catalog was checked with (loadCatalogReport): the image's signature is checked with them too. */
+  trust: TrustStore,
 ): Promise<DeployResult> {
   const template = entry.template;
   const emit = options.onEvent ?? (() => undefined);
@@ -233,10 +234,6 @@ async function deployVm(
     provenance.checksum = await checkChecksum(template, downloaded);
     emit({ type: 'check', check: 'checksum', ...provenance.checksum });
     emit({ type: 'step', message: 'verifying the signature' });
-    const config = await readTemplatesConfig(options.configDir);
-    const trust = await readTrustStore(config.trustedKeysDir, {
-      allowLegacyMinisign: config.allowLegacyMinisign,
-    });
     provenance.signature = await checkSignature(template, downloaded, trust);
     emit({ type: 'check', check: 'signature', ...provenance.signature });
   } catch (err) {
@@ -458,7 +455,15 @@ export async function deployTemplate(deps: DeployDeps, options: DeployOptions): 
         'Choose another --name.',
       );
     }
-    return deployVm(deps, { ...entry, template: entry.template }, options, model, created, host);
+    return deployVm(
+      deps,
+      { ...entry, template: entry.template },
+      options,
+      model,
+      created,
+      host,
+      report.trust,
+    );
   }
   return deployStack({ ...entry, template: entry.template }, options, model, created, host);
 }

@@ -81,7 +81,8 @@ export function withPreset(answers: WizardAnswers, preset: WizardPreset): Wizard
   return { ...answers, ...PRESETS[preset].answers, preset };
 }
 
-function networksOfText(text: string): string[] {
+/** The networks a NovaFile's text declares ([network.*]); none when it does not read. */
+export function networksOfText(text: string): string[] {
   const read = readNovaFile(text);
   return read.ok ? Object.keys(read.model.network) : [];
 }

@@ -2,7 +2,7 @@
 // host's networks and VMs, the template catalog), and writing and applying its section. The section is
 // kept only if the apply succeeds, or the user asked to write without applying.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 
 import { NovaError } from '../contract/errors.js';
@@ -13,6 +13,7 @@ import { updateNovaFile } from '../novafile/edit.js';
 import { hostApplyBackend, type NovaFileDeps, planNovaFile } from '../novafile/novafile-service.js';
 import type { Plan, PlanStep } from '../novafile/plan.js';
 import { formatNovaFileError, readNovaFile } from '../novafile/read.js';
+import { readNovaFileText } from '../novafile/read-text.js';
 import { projectName } from '../novafile/resolve.js';
 import { formatSize } from '../novafile/units.js';
 import { loadCatalogReport } from '../templates/catalog.js';
@@ -47,15 +48,7 @@ export async function listIsoFiles(folders: readonly string[]): Promise<string[]
   return [...new Set(found)].sort().slice(0, MAX_ISOS);
 }
 
-/** A NovaFile's text; "" when there is none yet. */
-export async function readNovaFileText(file: string): Promise<{ text: string; exists: boolean }> {
-  try {
-    return { text: await readFile(file, 'utf8'), exists: true };
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return { text: '', exists: false };
-    throw new NovaError('failed', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+export { readNovaFileText };
 
 export interface WizardContextOptions {
   /** The VM templates to offer; default: the template catalog's VM templates. */
@@ -255,7 +248,8 @@ export async function runWizard(
     );
   }
   const absolute = resolvePath(file);
-  const before = await readNovaFileText(absolute);
+  // The file as loadWizardContext just read it.
+  const before = { text: context.text, exists: context.exists };
   const host = context.hostNetworks === undefined ? {} : { host: { networks: context.hostNetworks } };
   const read = readNovaFile(before.text, { file, ...host });
   const edits = wizardEdits(answers, context, read.ok ? read.model : undefined);

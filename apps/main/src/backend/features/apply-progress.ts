@@ -20,3 +20,12 @@ export function applyEventProgress(runId: string, event: ApplyEvent): WizardProg
     status: event.status,
   };
 }
+
+/** The line that says what an apply will do: its steps for `what`, and the changes it leaves. */
+export function plannedProgress(runId: string, what: string, steps: number, left: number): WizardProgress {
+  return {
+    runId,
+    message: `Planned ${String(steps)} ${steps === 1 ? 'step' : 'steps'} for ${what}${left === 0 ? '' : ` (${String(left)} other changes are left for nova apply)`}`,
+    status: 'info',
+  };
+}

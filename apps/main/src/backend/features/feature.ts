@@ -1,4 +1,4 @@
-import type { ChannelName, EventName, EventPayload } from '@nova/core';
+import type { ChannelName, EventName, EventPayload, InstanceList } from '@nova/core';
 import type { NovaServices } from '@nova/core/node';
 
 import type { ChannelHandlers } from '../router.js';
@@ -10,6 +10,11 @@ export interface FeatureContext {
   publish<E extends EventName>(event: E, payload: EventPayload<E>): void;
   /** How many windows (Electron, browser-mode sockets) listen now. */
   listenerCount(): number;
+  /**
+   * Every instance, as `instances.list` answers it: the list the backend keeps up to date while windows
+   * listen (only sources that changed are asked again), a fresh listing otherwise.
+   */
+  listInstances(): Promise<InstanceList>;
 }
 
 /** One feature's channels, and hooks for when windows come and go. */

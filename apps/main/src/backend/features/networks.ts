@@ -21,7 +21,7 @@ export function networksFeature(context: FeatureContext): BackendFeature<Network
   const nicCache = new VmNicCache(5_000);
   const service = new NetworkService({
     helper: services.helper,
-    instances: services.instances,
+    instances: { list: () => context.listInstances() },
     engines: () => services.containers.engines(),
     nicCache,
   });
@@ -32,7 +32,7 @@ export function networksFeature(context: FeatureContext): BackendFeature<Network
       try {
         return await handler(input);
       } finally {
-        nicCache.keepOnly(new Set());
+        nicCache.clear();
       }
     };
   return {

@@ -12,7 +12,7 @@ import {
   type StackDeployEvent,
 } from '@nova/core/node';
 
-import { applyEventProgress } from './apply-progress.js';
+import { applyEventProgress, plannedProgress } from './apply-progress.js';
 import type { BackendFeature, FeatureContext } from './feature.js';
 
 export interface TemplatesFeatureOptions {
@@ -37,11 +37,7 @@ function progressOf(runId: string, event: StackDeployEvent): TemplateDeployProgr
         status: 'info',
       };
     case 'planned':
-      return {
-        runId,
-        message: `Planned ${String(event.steps)} ${event.steps === 1 ? 'step' : 'steps'} for this stack${event.left === 0 ? '' : ` (${String(event.left)} other changes are left for nova apply)`}`,
-        status: 'info',
-      };
+      return plannedProgress(runId, 'this stack', event.steps, event.left);
     case 'restored':
       return { runId, message: `Took the sections out of ${event.file} again`, status: 'info' };
     case 'apply':

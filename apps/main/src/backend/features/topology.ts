@@ -68,7 +68,7 @@ export function topologyFeature(
   const build = coalesced((): Promise<TopologyGraph> =>
     buildTopology({
       helper: services.helper,
-      instances: services.instances,
+      instances: { list: () => context.listInstances() },
       engines: () => services.containers.engines(),
       nicCache,
     }),

@@ -12,7 +12,7 @@ import {
   type WizardEvent,
 } from '@nova/core/node';
 
-import { applyEventProgress } from './apply-progress.js';
+import { applyEventProgress, plannedProgress } from './apply-progress.js';
 import type { BackendFeature, FeatureContext } from './feature.js';
 
 export type WizardChannel = keyof typeof wizardChannels;
@@ -29,12 +29,7 @@ function progressOf(runId: string, event: WizardEvent): WizardProgress | undefin
   if (event.type === 'template') return { runId, message: event.message, status: 'info' };
   if (event.type === 'written')
     return { runId, message: `Wrote the section into ${event.file}`, status: 'info' };
-  if (event.type === 'planned')
-    return {
-      runId,
-      message: `Planned ${event.steps} ${event.steps === 1 ? 'step' : 'steps'} for this VM${event.left === 0 ? '' : ` (${event.left} other changes are left for nova apply)`}`,
-      status: 'info',
-    };
+  if (event.type === 'planned') return plannedProgress(runId, 'this VM', event.steps, event.left);
   if (event.type === 'restored')
     return { runId, message: `Took the section out of ${event.file} again`, status: 'info' };
   return applyEventProgress(runId, event.event);

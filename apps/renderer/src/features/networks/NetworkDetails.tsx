@@ -1,10 +1,11 @@
 // One network in detail: addressing, health checks, DHCP leases, members (each with Detach), attaching
 // an instance, autostart, start/stop, and delete with a confirmation that names the members.
-import type { Instance, ManagedNetwork, NovaErrorData } from '@nova/core';
-import { useEffect, useId, useState } from 'react';
+import type { ManagedNetwork, NovaErrorData } from '@nova/core';
+import { useId, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
 import { routeHref } from '../../shell/routes.js';
+import type { InstancesStore } from '../../stores/instances.js';
 import { ConfirmDialog } from '../overview/ConfirmDialog.js';
 
 const isVmNetwork = (network: ManagedNetwork) => network.kind === 'libvirt' || network.kind === 'bridge';
@@ -15,37 +16,27 @@ function expires(seconds: number | undefined): string {
 
 export function NetworkDetails({
   client,
+  useInstances,
   network,
   busy,
   error,
   act,
 }: {
   client: NovaClient;
+  /** The window's list of instances (kept up to date by pushed changes): what may be attached. */
+  useInstances: InstancesStore;
   network: ManagedNetwork;
   busy: string | undefined;
   error: NovaErrorData | undefined;
   act: (what: string, action: () => Promise<unknown>) => Promise<boolean>;
 }) {
   const base = useId();
-  const [instances, setInstances] = useState<Instance[]>([]);
+  const instances = useInstances((state) => state.instances);
   const [pick, setPick] = useState('');
   const [foreign, setForeign] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const ref = { kind: network.kind, name: network.name, foreign: network.origin !== 'nova' };
   const title = `${network.kind} network ${network.name}`;
-
-  useEffect(() => {
-    let current = true;
-    client.call('instances.list', {}).then(
-      (list) => {
-        if (current) setInstances(list.instances);
-      },
-      () => undefined,
-    );
-    return () => {
-      current = false;
-    };
-  }, [client, network]);
 
   const candidates = instances.filter((instance) =>
     isVmNetwork(network)

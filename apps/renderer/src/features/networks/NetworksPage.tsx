@@ -10,6 +10,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
 import { routeHref } from '../../shell/routes.js';
+import type { InstancesStore } from '../../stores/instances.js';
 import { createNetworksStore } from '../../stores/networks.js';
 import { CreateNetworkDialog } from './CreateNetworkDialog.js';
 import { NetworkDetails } from './NetworkDetails.js';
@@ -38,7 +39,15 @@ function originText(network: ManagedNetwork): string {
   return `${ORIGIN_WORDS[network.origin]}${network.project === undefined ? '' : ` (${network.project})`}`;
 }
 
-export function NetworksPage({ client, selected }: { client: NovaClient; selected: string | undefined }) {
+export function NetworksPage({
+  client,
+  useInstances,
+  selected,
+}: {
+  client: NovaClient;
+  useInstances: InstancesStore;
+  selected: string | undefined;
+}) {
   const useNetworks = useMemo(() => createNetworksStore(client), [client]);
   const { listing, loading, error, refresh, busy, actionErrors, act } = useNetworks();
   const [creating, setCreating] = useState(false);
@@ -180,6 +189,7 @@ export function NetworksPage({ client, selected }: { client: NovaClient; selecte
           <NetworkDetails
             key={current.id}
             client={client}
+            useInstances={useInstances}
             network={current}
             busy={busy[current.id]}
             error={actionErrors[current.id]}

@@ -1,7 +1,7 @@
 import './wizard.css';
 
 import {
-  readNovaFile,
+  networksOfText,
   stepsFor,
   WIZARD_STEP_TITLES,
   type WizardAnswers,
@@ -57,11 +57,6 @@ function FieldProblem({ field, issues }: { field: string; issues: WizardIssue[] 
       ))}
     </div>
   );
-}
-
-function fileNetworks(text: string): string[] {
-  const read = readNovaFile(text);
-  return read.ok ? Object.keys(read.model.network) : [];
 }
 
 interface StepProps {
@@ -312,7 +307,7 @@ function StepFields(props: StepProps & { step: WizardStep }) {
     case 'disks':
       return <DisksStep {...props} />;
     case 'network': {
-      const declared = fileNetworks(context.text);
+      const declared = networksOfText(context.text);
       const host = (context.hostNetworks ?? []).filter((name) => !declared.includes(name));
       const known = [...declared, ...host];
       return (

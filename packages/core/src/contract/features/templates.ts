@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from '../../novafile/schema.js';
 import { CatalogEntry, ProvenanceCheckName, TemplateId } from '../../templates/types.js';
 import type { TEMPLATES_CHANNEL_NAMES, TEMPLATES_EVENT_NAMES } from './templates-names.js';
-import { WizardProgress } from './wizard.js';
+import { RunId, WizardProgress } from './wizard.js';
 
 export const TemplateCatalog = z.strictObject({
   /** Every template of the built-in and the configured registries, with its provenance. */
@@ -16,9 +16,6 @@ export const TemplateCatalog = z.strictObject({
   trustStore: z.string(),
 });
 export type TemplateCatalog = z.infer<typeof TemplateCatalog>;
-
-/** A run of the gallery's deploy, named by the window so it can follow its progress. */
-const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is 1 to 64 letters, digits, "_" or "-"');
 
 export const TemplateDeployInput = z.strictObject({
   /** A container stack template of the catalog (VM templates go through the wizard). */

@@ -8,8 +8,13 @@ import type { WIZARD_CHANNEL_NAMES, WIZARD_EVENT_NAMES } from './wizard-names.js
 export * from '../../wizard/answers.js';
 export * from '../../wizard/defaults.js';
 
-/** A run of the wizard's "write" or "write and apply", named by the window so it can follow its progress. */
-const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is 1 to 64 letters, digits, "_" or "-"');
+/**
+ * A run of a long call (the wizard's "write and apply", the gallery's deploy), named by the window so it
+ * can follow its progress.
+ */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a run id is 1 to 64 letters, digits, "_" or "-"');
 
 export const WizardRunResult = z.strictObject({
   /** The NovaFile written, absolute. */
