@@ -45,16 +45,23 @@ STATE_DIR=/var/lib/nova-lab
 GUEST_DIR="$STATE_DIR/guest"
 RUN_DIR=/run/nova-lab
 
+# Everything Nova and its tests call is listed, even what most images have (procps, openssh-client):
+# a minimal Debian 12 has neither.
 RUNTIME_PKGS=(dbus polkitd pkexec libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   libvirt-dbus qemu-system-x86 qemu-utils dnsmasq-base iproute2 nftables busybox-static
-  docker.io podman uidmap libxml2-utils ovmf swtpm swtpm-tools genisoimage)
-FIXTURE_PKGS=(xvfb chromium shellcheck prometheus minisign syslinux syslinux-common mtools dosfstools)
+  docker.io podman uidmap libxml2-utils ovmf swtpm swtpm-tools genisoimage procps openssh-client
+  util-linux xz-utils)
+FIXTURE_PKGS=(xvfb chromium shellcheck prometheus minisign syslinux syslinux-common mtools dosfstools
+  openssl gzip)
 
 DBUS_SOCKET=/run/dbus/system_bus_socket
 DBUS_PIDFILE=/run/dbus/pid
 POLKITD=/usr/lib/polkit-1/polkitd
 POLKIT_NAME=org.freedesktop.PolicyKit1
 VIRSH=(virsh -c qemu:///system)
+LIBVIRT_DBUS_NAME=org.libvirt
+LIBVIRT_DBUS_PATH=/org/libvirt/QEMU
+LIBVIRT_DBUS_SERVICE=/usr/share/dbus-1/system-services/org.libvirt.service
 LIBVIRT_NET=default
 PODMAN_SOCKET=/run/podman/podman.sock
 PODMAN_PIDFILE="$RUN_DIR/podman-service.pid"
@@ -311,6 +318,11 @@ name_has_owner() {
   out=$(bus_call NameHasOwner "string:$1") || return 1
   case "$out" in *"boolean true"*) return 0 ;; esac
   return 1
+}
+
+libvirt_dbus_up() {
+  dbus-send --system --print-reply --reply-timeout=5000 --dest="$LIBVIRT_DBUS_NAME" "$LIBVIRT_DBUS_PATH" \
+    org.freedesktop.DBus.Properties.Get string:org.libvirt.Connect string:LibVersion >/dev/null 2>&1
 }
 
 name_owner_pid() {
@@ -1117,6 +1129,17 @@ cmd_status() {
     report libvirtd ok "qemu:///system answers"
   else
     report libvirtd stopped "qemu:///system does not answer"
+  fi
+
+  # libvirt-dbus is started by the bus on the first call; a call that answers proves both.
+  if [ "$bus" = 0 ]; then
+    report libvirt-dbus stopped "no system bus"
+  elif ! [ -f "$LIBVIRT_DBUS_SERVICE" ]; then
+    report libvirt-dbus missing "no activation file $LIBVIRT_DBUS_SERVICE"
+  elif libvirt_dbus_up; then
+    report libvirt-dbus ok "$LIBVIRT_DBUS_NAME answers on $LIBVIRT_DBUS_PATH (pid $(name_owner_pid "$LIBVIRT_DBUS_NAME"))"
+  else
+    report libvirt-dbus stopped "$LIBVIRT_DBUS_NAME does not answer on $LIBVIRT_DBUS_PATH"
   fi
 
   if [ "$libvirt" = 0 ]; then
