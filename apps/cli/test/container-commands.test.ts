@@ -377,8 +377,14 @@ describe('nova container stats', () => {
   it('streams until Ctrl-C', async () => {
     const { docker } = lab();
     docker.stats = [sample('web')];
-    const running = novaWith(['container', 'stats'], [docker]);
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    let shown = (): void => undefined;
+    const tableShown = new Promise<void>((resolve) => (shown = resolve));
+    const running = novaWith(['container', 'stats'], [docker], {
+      onOut: (text) => {
+        if (/^web +docker/m.test(text)) shown();
+      },
+    });
+    await tableShown;
     process.emit('SIGINT');
     const run = await running;
     expect(run.code).toBe(0);

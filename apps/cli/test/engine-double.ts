@@ -302,7 +302,7 @@ export interface EngineRun {
 export async function novaWith(
   args: string[],
   engines: FakeEngine[],
-  options: { problems?: SourceStatus[]; preferred?: EngineName } = {},
+  options: { problems?: SourceStatus[]; preferred?: EngineName; onOut?: (text: string) => void } = {},
 ): Promise<EngineRun> {
   const problems = options.problems ?? [];
   const manager = new ContainerManager(
@@ -311,7 +311,13 @@ export async function novaWith(
   );
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const io: Io = { out: (text) => stdout.push(text), err: (text) => stderr.push(text) };
+  const io: Io = {
+    out: (text) => {
+      stdout.push(text);
+      options.onOut?.(text);
+    },
+    err: (text) => stderr.push(text),
+  };
   const services = () => ({ containers: manager, close: () => undefined }) as unknown as NovaServices;
   const code = await runNova(args, services, io, undefined);
   return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { type ImageProgress, type NewContainer, NovaError } from '@nova/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { ProgressThrottle } from '../src/progress-throttle.js';
 import { checkMounts, newestLogLines, redactEnv } from '../src/services/containers.js';
@@ -147,14 +147,20 @@ describe('a pull’s progress on its way to the caller', () => {
     ]);
   });
 
-  it('sends what it held back once the interval is over, without another push', async () => {
-    const sent: ImageProgress[] = [];
-    const throttle = new ProgressThrottle((p) => sent.push(p), 30);
-    throttle.push(step('a', 'Downloading', 1));
-    throttle.push(step('a', 'Downloading', 2));
-    throttle.push(step('a', 'Downloading', 3));
-    expect(sent.map((p) => p.current)).toEqual([1]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(sent.map((p) => p.current)).toEqual([1, 3]);
+  it('sends what it held back once the interval is over, without another push', () => {
+    vi.useFakeTimers();
+    try {
+      const sent: ImageProgress[] = [];
+      const throttle = new ProgressThrottle((p) => sent.push(p), 30);
+      throttle.push(step('a', 'Downloading', 1));
+      throttle.push(step('a', 'Downloading', 2));
+      throttle.push(step('a', 'Downloading', 3));
+      vi.advanceTimersByTime(29);
+      expect(sent.map((p) => p.current)).toEqual([1]);
+      vi.advanceTimersByTime(1);
+      expect(sent.map((p) => p.current)).toEqual([1, 3]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -307,8 +307,18 @@ describe('browser mode’s event socket', () => {
         event: 'instances.changed',
         payload: { reason: 'docker: web stopped', instanceId: 'container/docker/abc', state: 'stopped' },
       });
-      first.close();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The first page leaves (its close handshake done): the second still gets what changes.
+      await new Promise((resolve) => {
+        first.once('close', resolve);
+        first.close();
+      });
+      const stillReceived = new Promise<string>((resolve) =>
+        second.once('message', (data: Buffer) => {
+          resolve(data.toString());
+        }),
+      );
+      state.emit?.({ reason: 'docker: web started', instanceId: 'container/docker/abc', state: 'running' });
+      expect(JSON.parse(await stillReceived)).toMatchObject({ event: 'instances.changed' });
       expect(state.watching).toBe(1);
       second.close();
       await expect.poll(() => state.watching).toBe(0);

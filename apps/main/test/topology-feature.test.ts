@@ -1,6 +1,6 @@
 import type { EventName, EventPayload } from '@nova/core';
 import type { NetworkChange, NovaServices } from '@nova/core/node';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { FeatureContext } from '../src/backend/features/feature.js';
 import { coalesced, topologyFeature } from '../src/backend/features/topology.js';
@@ -79,7 +79,14 @@ describe('topologyFeature', () => {
     };
     return { feature: topologyFeature(context, { quietMs: 20 }), published, watch };
   }
-  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The burst window is a timer: these tests move a fake clock past it instead of waiting.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const wait = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
   it('follows networks only while a window listens', () => {
     const { feature, watch } = setup();
@@ -96,8 +103,9 @@ describe('topologyFeature', () => {
     feature.onFirstListener?.();
     watch.emit?.({ source: 'host', name: 'vnet3', event: 'added' });
     watch.emit?.({ source: 'libvirt', name: 'lab', event: 'started' });
+    await wait(19);
     expect(published).toEqual([]);
-    await wait(60);
+    await wait(1);
     expect(published).toEqual([['topology.changed', { source: 'libvirt', name: 'lab', event: 'started' }]]);
     watch.emit?.({ source: 'docker', name: 'web', event: 'connect' });
     await wait(60);

@@ -182,11 +182,9 @@ describe('the layout of a large graph', () => {
     return { nodes, edges, problems: [], builtAt: 0 };
   }
 
-  it('places 1000 VMs quickly, in columns, without overlaps, each network level with its VMs', () => {
+  it('places 1000 VMs in columns, without overlaps, each network level with its VMs', () => {
     const graph1000 = big(1000);
-    const started = performance.now();
     const positions = layoutPositions(graph1000);
-    expect(performance.now() - started).toBeLessThan(500);
     expect(positions.size).toBe(1010);
     const x = (id: string) => positions.get(id)?.x ?? Number.NaN;
     expect(x('vm/0') + NODE_WIDTH).toBeLessThan(x('network/libvirt/n0'));

@@ -4,7 +4,7 @@ import { NovaError } from '../src/contract/errors.js';
 import { type ApplyBackend, type ApplyEvent, applyPlan } from '../src/novafile/apply.js';
 import { emptyObservedState, type ObservedState, planChanges } from '../src/novafile/plan.js';
 import { readNovaFile } from '../src/novafile/read.js';
-import { resolveDesiredState } from '../src/novafile/resolve.js';
+import { KVM_FAILED, resolveDesiredState } from '../src/novafile/resolve.js';
 
 // A recording backend double: this file tests the executor's order, progress and rollback; the lab
 // suite applies for real.
@@ -136,5 +136,51 @@ describe('applyPlan', () => {
       ['delete storage pool nova-disks', true, undefined],
       ['delete network lab', true, undefined],
     ]);
+  });
+
+  // KVM that passes libvirt's capability check and then fails to run a guest (nested virtualization)
+  // cannot be produced on demand on a real host: this double's start fails the way the helper reports it.
+  it('starts a VM under TCG, saying why, when KVM chosen by accelerator "auto" fails to run it', async () => {
+    const { backend, calls } = recorder();
+    const defined: string[] = [];
+    let starts = 0;
+    const kvmFails: ApplyBackend = {
+      ...backend,
+      defineDomain: async (spec) => {
+        defined.push(spec.type);
+        return backend.defineDomain(spec);
+      },
+      startDomain: async (project, name) => {
+        starts += 1;
+        if (starts === 1) throw new NovaError('failed', `${KVM_FAILED}: kvm run failed Invalid argument`);
+        await backend.startDomain(project, name);
+      },
+    };
+    const events: ApplyEvent[] = [];
+    const report = await applyPlan(plan(), kvmFails, (event) => events.push(event));
+    expect(report.ok).toBe(true);
+    expect(defined).toEqual(['kvm', 'qemu']);
+    expect(calls.filter((call) => call === 'startDomain web')).toHaveLength(1);
+    expect(events).toContainEqual({
+      type: 'note',
+      message: `VM web: ${KVM_FAILED}: kvm run failed Invalid argument; starting it under TCG instead (much slower)`,
+    });
+  });
+
+  it('does not hide a start failure that is not KVM’s behind a TCG retry', async () => {
+    const { backend } = recorder();
+    const defined: string[] = [];
+    const broken: ApplyBackend = {
+      ...backend,
+      defineDomain: async (spec) => {
+        defined.push(spec.type);
+        return backend.defineDomain(spec);
+      },
+      startDomain: () => Promise.reject(new NovaError('failed', 'Cannot access storage file')),
+    };
+    const report = await applyPlan(plan(), broken);
+    expect(report.ok).toBe(false);
+    expect(report.failed?.error.message).toBe('Cannot access storage file');
+    expect(defined).toEqual(['kvm']);
   });
 });
