@@ -53,8 +53,9 @@ for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     for (const title of PAGES) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: title }).click();
       await expect(page.getByRole('heading', { level: 1, name: heading(title) })).toBeVisible();
-      // Let live data arrive, so that what axe sees is the page as a user sees it.
-      await page.waitForTimeout(500);
+      // Let live data arrive (no part of the page says it is loading), so that axe sees the page as a
+      // user does.
+      await expect(page.locator('main [aria-busy="true"]')).toHaveCount(0);
       expect(await seriousViolations(page), `${title} page`).toEqual([]);
     }
   });
