@@ -2,7 +2,9 @@
 // NovaFile change as a diff, write and apply it, and land on the overview with the new VM selected.
 // Its template source against a registry served from 127.0.0.1: a signed template opened from
 // `#/wizard?template=<id>` is downloaded, verified, written and booted; one that failed a check is
-// not applied until the person consents.
+// not applied until the person consents. Its image goes to the storage pool chosen in the gallery or
+// the wizard: nova-disks (taken away first, so it is made on first use, which the progress says) or a
+// pool of this test's own.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +13,25 @@ import { expect, type Page, test } from '@playwright/test';
 
 import { type RunningBrowserMode, startBrowserMode } from '../support/browser-mode.js';
 import { requireLab, run, runNova, uniqueName, virsh } from '../support/lab.js';
+import {
+  DEFAULT_POOL,
+  makeDirectoryPool,
+  poolExists,
+  poolIsRunning,
+  restorePool,
+  takeAwayPool,
+  type TakenPool,
+} from '../support/storage-pools.js';
 import { startTemplateRegistry, type TemplateRegistry } from '../support/template-registry.js';
 
 const project = uniqueName('wizard-gui');
 const vm = `${project}-vm`;
 const templateVm = `${project}-tpl`;
+const pooledVm = `${project}-pv`;
+const writtenVm = `${project}-wr`;
+const otherPool = `${project}-pool`;
+let other: Awaited<ReturnType<typeof makeDirectoryPool>> | undefined;
+let takenPool: TakenPool | undefined;
 const dir = mkdtempSync(join(tmpdir(), 'nova-wizard-gui-'));
 chmodSync(dir, 0o755);
 const file = join(dir, 'NovaFile');
@@ -31,6 +47,8 @@ function restoreEnv(name: string, value: string | undefined) {
 
 test.beforeAll(async () => {
   requireLab();
+  takenPool = await takeAwayPool(DEFAULT_POOL);
+  other = await makeDirectoryPool(otherPool);
   writeFileSync(file, ORIGINAL);
   registry = await startTemplateRegistry();
   writeFileSync(
@@ -51,12 +69,16 @@ test.afterAll(async () => {
   restoreEnv('XDG_CACHE_HOME', saved.cache);
   writeFileSync(file, `project = "${project}"\n`);
   await runNova(['-c', file, 'apply', '--yes', '--prune']);
-  for (const name of [vm, templateVm]) {
+  for (const name of [vm, templateVm, pooledVm]) {
     await run('virsh', ['-c', 'qemu:///system', 'destroy', name]);
     await run('virsh', ['-c', 'qemu:///system', 'undefine', name, '--nvram']);
   }
-  await run('virsh', ['-c', 'qemu:///system', 'vol-delete', '--pool', 'nova-disks', `${templateVm}.qcow2`]);
-  await registry.close();
+  for (const name of [templateVm, writtenVm])
+    await run('virsh', ['-c', 'qemu:///system', 'vol-delete', '--pool', DEFAULT_POOL, `${name}.qcow2`]);
+  await other?.remove();
+  // Undefined when beforeAll failed before taking the pool away: then nothing was taken.
+  if (takenPool !== undefined) await restorePool(takenPool);
+  await (registry as TemplateRegistry | undefined)?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -132,6 +154,75 @@ test('makes the tiny guest step by step and lands on it in the overview, running
   const written = readFileSync(file, 'utf8');
   expect(written.startsWith(ORIGINAL)).toBe(true);
   expect(written).toContain(`[vm.${vm}]`);
+});
+
+test('the gallery and the wizard offer the host’s storage pools, and the image goes to the one chosen', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const folder = other?.path ?? '';
+  await page.goto(nova.url);
+  await page.evaluate(() => {
+    location.hash = '#/templates?select=tiny-minisign';
+  });
+  const galleryPool = page.getByRole('combobox', { name: 'Storage pool' });
+  await expect(galleryPool).toBeEnabled();
+  // nova-disks first, marked when choosing it would create it; then the host's pools.
+  const made = (await poolExists(DEFAULT_POOL)) ? '' : ' (will be created)';
+  await expect(galleryPool.getByRole('option').first()).toHaveText(`nova-disks — /var/lib/nova/disks${made}`);
+  await expect(galleryPool).toHaveValue(DEFAULT_POOL);
+  await expect(galleryPool.getByRole('option', { name: `${otherPool} — ${folder}` })).toHaveCount(1);
+  await galleryPool.selectOption(otherPool);
+  await page.getByRole('button', { name: 'Deploy…' }).click();
+  await expect(page).toHaveURL(new RegExp(`#/wizard\\?template=tiny-minisign&pool=${otherPool}$`));
+
+  // The wizard keeps the pool chosen: its Disks step shows it, and the section names the copy in it.
+  await expect(page.getByRole('combobox', { name: 'Template' })).toHaveValue('tiny-minisign');
+  await stepButton(page, /Name/).click();
+  await page.getByLabel('Name').fill(pooledVm);
+  await stepButton(page, /Disks/).click();
+  const pool = page.getByRole('combobox', { name: 'Storage pool' });
+  await expect(pool).toHaveValue(otherPool);
+  await expect(pool).toHaveAccessibleDescription(
+    `The template’s image is copied into this pool as ${pooledVm}.qcow2, the VM’s system disk.`,
+  );
+  await stepButton(page, /Accelerator/).click();
+  await page.getByLabel('Accelerator').selectOption('tcg');
+  await expect(page.getByLabel('Diff')).toContainText(`+ image = "${folder}/${pooledVm}.qcow2"`);
+
+  await page.getByRole('button', { name: 'Write and apply' }).click();
+  await expect(page).toHaveURL(/#\/overview\?select=vm%2F/, { timeout: 90_000 });
+  expect((await virsh('domstate', pooledVm)).trim()).toBe('running');
+  expect(await virsh('vol-info', '--pool', otherPool, `${pooledVm}.qcow2`)).toMatch(/Type:\s+file/);
+  expect(readFileSync(file, 'utf8')).toContain(`image = "${folder}/${pooledVm}.qcow2"`);
+});
+
+test('nova-disks is marked “will be created” before its first use, and the progress says it was made', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  // As on a host where Nova never ran (an earlier test of this file may have made it).
+  await takeAwayPool(DEFAULT_POOL);
+  await openWizard(page, '#/wizard?template=tiny-minisign');
+  await stepButton(page, /Name/).click();
+  await page.getByLabel('Name').fill(writtenVm);
+  await stepButton(page, /Disks/).click();
+  const pool = page.getByRole('combobox', { name: 'Storage pool' });
+  await expect(pool).toHaveValue(DEFAULT_POOL);
+  await expect(pool.getByRole('option', { selected: true })).toHaveText(
+    'nova-disks — /var/lib/nova/disks (will be created)',
+  );
+  await stepButton(page, /Accelerator/).click();
+  await page.getByLabel('Accelerator').selectOption('tcg');
+  await page.getByRole('button', { name: 'Write only' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Written to' })).toBeVisible({ timeout: 60_000 });
+  const progress = page.getByRole('list', { name: 'Progress' });
+  await expect(progress).toContainText(
+    'storage pool nova-disks did not exist: created it in /var/lib/nova/disks',
+  );
+  await expect(progress).toContainText('copying the image into storage pool nova-disks');
+  expect(await poolIsRunning(DEFAULT_POOL)).toBe(true);
+  expect(readFileSync(file, 'utf8')).toContain(`[vm.${writtenVm}]`);
 });
 
 test('a signed template opened from the gallery’s link is chosen, written, applied and running', async ({

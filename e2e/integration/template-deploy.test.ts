@@ -7,12 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { requireLab, run, runNova, uniqueName } from '../support/lab.js';
+import { poolIsRunning, restorePool, takeAwayPool, type TakenPool } from '../support/storage-pools.js';
 import { startTemplateRegistry, type TemplateRegistry } from '../support/template-registry.js';
 
 // The template gallery end to end on the lab: a registry served from 127.0.0.1 (index, a small qcow2,
 // its minisign and SSH signatures), `nova template list|show|deploy` against it, the image copied into
 // the nova-disks pool through the helper, the NovaFile section written, and --apply starting the VM
 // under TCG. Tampered images and bad signatures are refused with the reason; consent overrides.
+// It starts as on a host where Nova never ran: nova-disks is taken away (and put back at the end), so
+// the first deploy must make it.
 const project = uniqueName('tpl');
 const suffix = project.slice(-6);
 const dir = mkdtempSync(join(tmpdir(), 'nova-template-'));
@@ -22,6 +25,7 @@ const cache = join(dir, 'cache');
 const POOL = 'nova-disks';
 const created: string[] = [];
 let registry: TemplateRegistry;
+let takenPool: TakenPool | undefined;
 
 const Check = z.object({ status: z.string(), detail: z.string() });
 const Entry = z.object({
@@ -67,6 +71,7 @@ const volumeExists = async (name: string) =>
 describe('nova template against a registry on 127.0.0.1', () => {
   beforeAll(async () => {
     requireLab();
+    takenPool = await takeAwayPool(POOL);
     registry = await startTemplateRegistry();
     writeFileSync(file, `project = "${project}"\n`);
   });
@@ -79,7 +84,9 @@ describe('nova template against a registry on 127.0.0.1', () => {
       await run('virsh', ['-c', 'qemu:///system', 'undefine', name, '--nvram']);
       await run('virsh', ['-c', 'qemu:///system', 'vol-delete', '--pool', POOL, `${name}.qcow2`]);
     }
-    await registry.close();
+    // Undefined when beforeAll failed before taking the pool away: then nothing was taken.
+    if (takenPool !== undefined) await restorePool(takenPool);
+    await (registry as TemplateRegistry | undefined)?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -109,8 +116,9 @@ describe('nova template against a registry on 127.0.0.1', () => {
     expect(shown.stdout).toContain('--allow-unverified');
   });
 
-  it('deploys a signed template over HTTP with progress, verifies it, writes [vm] and boots it with --apply', async () => {
+  it('deploys a signed template over HTTP with progress, making nova-disks on first use, verifies it, writes [vm] and boots it with --apply', async () => {
     const name = `tpl-vm-${suffix}`;
+    expect(await poolIsRunning(POOL)).toBe(false);
     const result = await deploy('tiny-minisign', name, [
       '--accelerator',
       'tcg',
@@ -119,6 +127,10 @@ describe('nova template against a registry on 127.0.0.1', () => {
       '--apply',
     ]);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'nova: storage pool nova-disks did not exist: created it in /var/lib/nova/disks',
+    );
+    expect(await poolIsRunning(POOL)).toBe(true);
     expect(result.stderr).toMatch(/downloaded .* \(100 %\)/);
     const deployed = Deployed.parse(JSON.parse(result.stdout));
     expect(deployed.provenance.checksum).toMatchObject({ status: 'passed' });
@@ -208,6 +220,21 @@ describe('nova template against a registry on 127.0.0.1', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(await volumeExists(name)).toBe(false);
     expect(readdirSync(join(cache, 'nova', 'templates'))).toEqual([]);
+  });
+
+  it('refuses a storage pool that does not exist before downloading, naming the pools there are', async () => {
+    const before = readFileSync(file, 'utf8');
+    const downloadsBefore = registry.requests.filter((r) => r.path === '/tiny.qcow2').length;
+    const name = `tpl-np-${suffix}`;
+    const result = await deploy('tiny-minisign', name, ['--pool', `nowhere-${suffix}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`there is no storage pool named "nowhere-${suffix}"`);
+    expect(result.stderr).toMatch(
+      /Storage pools on this host: .+\.|There are no storage pools on this host yet\./,
+    );
+    expect(result.stderr).toContain(`[storage.nowhere-${suffix}]`);
+    expect(registry.requests.filter((r) => r.path === '/tiny.qcow2').length).toBe(downloadsBefore);
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 
   it('refuses a signature by an unknown key before downloading, and one that does not match after', async () => {

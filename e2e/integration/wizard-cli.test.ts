@@ -6,10 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { readJson, requireLab, run, runNova, uniqueName, virsh } from '../support/lab.js';
+import {
+  DEFAULT_POOL,
+  poolIsRunning,
+  restorePool,
+  takeAwayPool,
+  type TakenPool,
+} from '../support/storage-pools.js';
 
 // `nova wizard vm` from a script (flags only, no terminal) on the lab: bad answers are refused with the
 // NovaFile's message and write nothing; --apply writes the tiny guest's section and boots it under
-// TCG; a failing apply undoes what it created and leaves the file as it was.
+// TCG; a failing apply undoes what it created and leaves the file as it was. It starts as on a host
+// where Nova never ran: nova-disks is taken away (and put back at the end), so the wizard must make it
+// for a disk, and keep it (it is shared) when the apply fails.
 const project = uniqueName('wizard');
 const vm = `${project}-vm`;
 const failing = `${project}-bad`;
@@ -28,10 +37,12 @@ const ORIGINAL = [
 const wizard = (...args: string[]) => runNova(['-c', file, 'wizard', 'vm', ...args]);
 const volumeExists = async (name: string) =>
   (await run('virsh', ['-c', 'qemu:///system', 'vol-info', '--pool', 'nova-disks', name])).code === 0;
+let takenPool: TakenPool | undefined;
 
 describe('nova wizard vm (flags only, no terminal)', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     requireLab();
+    takenPool = await takeAwayPool(DEFAULT_POOL);
     writeFileSync(file, ORIGINAL);
   });
 
@@ -50,6 +61,8 @@ describe('nova wizard vm (flags only, no terminal)', () => {
         `${name}-disk1.qcow2`,
       ]);
     }
+    // Undefined when beforeAll failed before taking the pool away: then nothing was taken.
+    if (takenPool !== undefined) await restorePool(takenPool);
   });
 
   it('refuses answers that break the NovaFile’s rules, says which and how to fix them, and writes nothing', async () => {
@@ -128,10 +141,15 @@ describe('nova wizard vm (flags only, no terminal)', () => {
     // libvirt refuses more than 255 vCPUs on this machine type: the VM step fails after the disk exists.
     const result = await wizard(failing, '--tiny', '--cpu', '300', '--disk', '64Mi', '--apply', '--yes');
     expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'storage pool nova-disks did not exist: created it in /var/lib/nova/disks',
+    );
     expect(result.stdout).toContain(`create volume nova-disks/${failing}-disk1.qcow2: done`);
     expect(result.stderr).toContain(`applying VM "${failing}" failed at create vm ${failing}`);
     expect(result.stderr).toContain('Rolled back 1 of 1 things it created.');
     expect(await volumeExists(`${failing}-disk1.qcow2`)).toBe(false);
+    // The pool is Nova's shared default: made on first use, it stays.
+    expect(await poolIsRunning(DEFAULT_POOL)).toBe(true);
     expect((await run('virsh', ['-c', 'qemu:///system', 'dominfo', failing])).code).not.toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(before);
   });

@@ -80,9 +80,11 @@ describe('nova storage volume', () => {
 
   it('create parses the size and owns the image by project "default" unless told', async () => {
     const run = await nova(['storage', 'volume', 'create', 'nova-disks', 'data.qcow2', '--size', '10Gi'], {
+      ListStorage: STORAGE,
       CreateVolume: { path: '/var/lib/nova/disks/data.qcow2' },
     });
     expect(run.calls).toEqual([
+      { method: 'ListStorage', input: {} },
       {
         method: 'CreateVolume',
         input: {
@@ -96,17 +98,17 @@ describe('nova storage volume', () => {
     );
     const raw = await nova(
       ['storage', 'volume', 'create', 'nova-disks', 'data.img', '--size', '512M', '--format', 'raw'],
-      { CreateVolume: { path: '/x' } },
+      { ListStorage: STORAGE, CreateVolume: { path: '/x' } },
     );
-    expect(raw.calls[0]?.input).toMatchObject({
+    expect(raw.calls[1]?.input).toMatchObject({
       project: 'default',
       spec: { format: 'raw', capacityBytes: 512_000_000 },
     });
     const owned = await nova(
       ['storage', 'volume', 'create', 'nova-disks', 'd', '--size', '1Gi', '--project', 'demo', '--json'],
-      { CreateVolume: { path: '/var/lib/nova/disks/d' } },
+      { ListStorage: STORAGE, CreateVolume: { path: '/var/lib/nova/disks/d' } },
     );
-    expect(owned.calls[0]?.input).toMatchObject({ project: 'demo' });
+    expect(owned.calls[1]?.input).toMatchObject({ project: 'demo' });
     expect(JSON.parse(owned.stdout)).toEqual({ ok: true, path: '/var/lib/nova/disks/d' });
   });
 
@@ -146,10 +148,12 @@ describe('nova storage volume', () => {
     const run = await nova(
       ['storage', 'volume', 'upload', 'nova-disks', 'base.qcow2', 'images/base.qcow2', '--format', 'qcow2'],
       {
+        ListStorage: STORAGE,
         UploadVolume: { path: '/var/lib/nova/disks/base.qcow2', format: 'qcow2', sizeBytes: 196_616 },
       },
     );
     expect(run.calls).toEqual([
+      { method: 'ListStorage', input: {} },
       {
         method: 'UploadVolume',
         input: {
@@ -162,6 +166,54 @@ describe('nova storage volume', () => {
       },
     ]);
     expect(run.stdout).toMatch(/^Copied .*images\/base\.qcow2 into nova-disks\/base\.qcow2 \(qcow2, /);
+  });
+
+  it('create and upload make nova-disks on first use, and say so', async () => {
+    const defined: unknown[] = [];
+    const answers = {
+      ListStorage: { pools: STORAGE.pools.filter((pool) => pool.name !== 'nova-disks') },
+      DefinePool: (input: unknown) => {
+        defined.push(input);
+        return {};
+      },
+      CreateVolume: { path: '/var/lib/nova/disks/d.qcow2' },
+      UploadVolume: { path: '/var/lib/nova/disks/u.qcow2', format: 'qcow2', sizeBytes: 1 },
+    };
+    const created = await nova(
+      ['storage', 'volume', 'create', 'nova-disks', 'd.qcow2', '--size', '1Gi'],
+      answers,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.calls.map((call) => call.method)).toEqual(['ListStorage', 'DefinePool', 'CreateVolume']);
+    expect(created.stderr).toBe(
+      'nova: storage pool nova-disks did not exist: created it in /var/lib/nova/disks',
+    );
+    expect(defined[0]).toMatchObject({
+      spec: {
+        name: 'nova-disks',
+        path: '/var/lib/nova/disks',
+        shared: true,
+        ownership: { project: 'default' },
+      },
+    });
+    const uploaded = await nova(['storage', 'volume', 'upload', 'nova-disks', 'u.qcow2', 'u.qcow2'], answers);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+    expect(uploaded.calls.map((call) => call.method)).toEqual(['ListStorage', 'DefinePool', 'UploadVolume']);
+  });
+
+  it('create and upload into a pool that does not exist fail with the pools there are, and write nothing', async () => {
+    for (const args of [
+      ['storage', 'volume', 'create', 'fast', 'd.qcow2', '--size', '1Gi'],
+      ['storage', 'volume', 'upload', 'fast', 'u.qcow2', 'u.qcow2'],
+    ]) {
+      const run = await nova(args, { ListStorage: STORAGE });
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.calls.map((call) => call.method)).toEqual(['ListStorage']);
+      expect(run.stderr).toContain('there is no storage pool named "fast"');
+      expect(run.stderr).toContain(
+        'Storage pools on this host: default (/var/lib/libvirt/images), nova-disks (/var/lib/nova/disks).',
+      );
+    }
   });
 
   it('delete asks first, and refuses without --yes when there is no terminal', async () => {

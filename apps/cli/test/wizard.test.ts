@@ -92,4 +92,70 @@ describe('nova wizard vm on a terminal', () => {
     expect(prompter.questions[1]).toBe('Name [taken]: ');
     expect(answers.name).toBe('free');
   });
+
+  it('asks a template’s storage pool from the host’s pools, nova-disks first, and re-asks an unknown one', async () => {
+    const context: WizardContext = {
+      ...CONTEXT,
+      templates: [
+        {
+          id: 'debian-12',
+          name: 'Debian 12',
+          description: '',
+          cpu: 2,
+          memory: '2Gi',
+          disk: '20Gi',
+          firmware: 'bios',
+          secureBoot: false,
+          cloudInit: true,
+          imageFormat: 'qcow2',
+          failedChecks: [],
+        },
+      ],
+      pools: [
+        {
+          name: 'nova-disks',
+          path: '/var/lib/nova/disks',
+          isDefault: true,
+          exists: false,
+          active: false,
+          madeByNova: true,
+        },
+        { name: 'fast', path: '/srv/fast', isDefault: false, exists: true, active: true, madeByNova: false },
+      ],
+    };
+    const prompter = scripted([
+      '', // Source [template]
+      '', // Template [debian-12]
+      '', // vCPUs
+      '', // Memory
+      'nowhere', // Storage pool: not a pool of the host
+      '-', // Extra disks
+      'fast', // Storage pool, again
+      '', // Extra disks
+      '', // Network
+      '', // Firmware
+      '', // Secure Boot
+      '', // TPM
+      '', // Accelerator
+      '', // User
+      '', // SSH key file
+    ]);
+    const said: string[] = [];
+    const answers = await interview(
+      defaultAnswers('vm1', 'template', context, 'debian-12'),
+      context,
+      prompter,
+      (text) => {
+        said.push(text);
+      },
+    );
+    expect(prompter.questions[4]).toBe('Storage pool for the template’s image [nova-disks]: ');
+    expect(said).toContain('  nova-disks — /var/lib/nova/disks (will be created)');
+    expect(said).toContain('  fast — /srv/fast');
+    expect(said).toContain(
+      '  ✗ pool: there is no storage pool named "nowhere" on this host (choose one of: nova-disks (made on first use), fast)',
+    );
+    expect(prompter.questions[6]).toBe('Storage pool for the template’s image [nowhere]: ');
+    expect(answers.pool).toBe('fast');
+  });
 });

@@ -52,7 +52,12 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
     overview: () => <OverviewPage useInstances={useInstances} />,
     topology: () => <TopologyPage client={client} />,
     wizard: () => (
-      <WizardPage client={client} template={route.params['template']} consent={route.params['consent']} />
+      <WizardPage
+        client={client}
+        template={route.params['template']}
+        consent={route.params['consent']}
+        pool={route.params['pool']}
+      />
     ),
     metrics: () => <MetricsPage client={client} />,
     networks: () => (

@@ -12,6 +12,7 @@ import type { WizardAnswers, WizardContext } from '../src/wizard/answers.js';
 import { defaultAnswers, stepsFor, withPreset } from '../src/wizard/defaults.js';
 import { diffLines, splitLines, unifiedDiff } from '../src/wizard/line-diff.js';
 import { issuesOf, previewWizard, wizardEdits } from '../src/wizard/wizard.js';
+import { newDisksInDefaultPool } from '../src/wizard/wizard-service.js';
 
 const FILE = [
   '# My lab: comments and spacing must survive the wizard.',
@@ -371,5 +372,70 @@ describe('cdrom: an installer ISO in the NovaFile', () => {
     expect(read.ok).toBe(false);
     if (read.ok) return;
     expect(read.errors[0]?.message).toContain('a path cannot be empty');
+  });
+});
+
+describe('the storage pool of a template’s image', () => {
+  const pools: NonNullable<WizardContext['pools']> = [
+    {
+      name: 'nova-disks',
+      path: '/var/lib/nova/disks',
+      isDefault: true,
+      exists: false,
+      active: false,
+      madeByNova: true,
+    },
+    { name: 'fast', path: '/srv/fast', isDefault: false, exists: true, active: true, madeByNova: false },
+    { name: 'cold', path: '/srv/cold', isDefault: false, exists: true, active: false, madeByNova: false },
+  ];
+  const withPools = () => context({ pools });
+  const imageOf = (answers: WizardAnswers) => {
+    const read = readNovaFile(previewWizard(withPools(), answers).text, { host: { networks: ['default'] } });
+    if (!read.ok) throw new Error('the result must read');
+    return read.model.vm[answers.name]?.image;
+  };
+
+  it('is the default pool unless another is chosen: the section names the copy in its folder', () => {
+    const answers = defaultAnswers('p1', 'template', withPools(), 'debian-12');
+    expect(answers.pool).toBeUndefined();
+    expect(messages(answers, withPools())).toEqual([]);
+    expect(imageOf(answers)).toBe('/var/lib/nova/disks/p1.qcow2');
+    expect(imageOf({ ...answers, pool: 'fast' })).toBe('/srv/fast/p1.qcow2');
+    expect(messages({ ...answers, pool: 'fast' }, withPools())).toEqual([]);
+    // The default, named, before its first use: it is made then.
+    expect(messages({ ...answers, pool: 'nova-disks' }, withPools())).toEqual([]);
+  });
+
+  it('must be a pool of the host, running or one Nova can start', () => {
+    const answers = defaultAnswers('p2', 'template', withPools(), 'debian-12');
+    expect(messages({ ...answers, pool: 'nowhere' }, withPools())).toEqual([
+      'disks/pool: there is no storage pool named "nowhere" on this host',
+    ]);
+    const missing = previewWizard(withPools(), { ...answers, pool: 'nowhere' }).issues[0];
+    expect(missing?.hint).toBe('choose one of: nova-disks (made on first use), fast, cold');
+    expect(messages({ ...answers, pool: 'cold' }, withPools())).toEqual([
+      'disks/pool: storage pool "cold" is not running, and Nova starts only the pools it made',
+    ]);
+    expect(messages({ ...answers, pool: 'bad name' }, withPools())).toEqual([
+      'disks/pool: "bad name" is not a valid storage pool name',
+    ]);
+    // When the pools could not be read, the deploy judges the name.
+    expect(messages({ ...answers, pool: 'nowhere' }, context())).toEqual([]);
+  });
+
+  it('is chosen for a template’s image only', () => {
+    expect(messages(tiny({ pool: 'fast' }), withPools())).toEqual([
+      'disks/pool: a storage pool is chosen for a template’s image only',
+    ]);
+  });
+
+  it('new disks without a pool go to the default pool, which the wizard makes before applying', () => {
+    expect(newDisksInDefaultPool(tiny())).toBe(false);
+    expect(newDisksInDefaultPool(tiny({ disks: [{ size: '1Gi' }] }))).toBe(true);
+    expect(newDisksInDefaultPool(tiny({ disks: [{ size: '1Gi', pool: 'fast' }] }))).toBe(false);
+    const iso = defaultAnswers('i2', 'iso', context());
+    expect(newDisksInDefaultPool(iso)).toBe(true);
+    expect(newDisksInDefaultPool({ ...iso, disks: [{ size: '9Gi', pool: 'fast' }] })).toBe(false);
+    expect(newDisksInDefaultPool(defaultAnswers('t2', 'template', context(), 'debian-12'))).toBe(false);
   });
 });

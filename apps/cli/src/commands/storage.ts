@@ -2,6 +2,7 @@
 import { resolve as resolvePath } from 'node:path';
 
 import { NovaError, type StoragePoolSummary } from '@nova/core';
+import { ensureStoragePool } from '@nova/core/node';
 import { type Command, Option } from 'commander';
 
 import { table } from '../format.js';
@@ -74,6 +75,19 @@ function projectOf(options: VolumeOptions): string | undefined {
 const addProjectOption = (command: Command, what: string): Command =>
   command.option('--project <project>', `${what} only if it belongs to this Nova project`);
 
+/** The pool a new disk image goes to, made (nova-disks) or started first; says so on stderr. */
+async function poolForNewImage(ctx: CommandContext, pool: string, project: string): Promise<string> {
+  const ensured = await ensureStoragePool(
+    (method, input) => callHelper(ctx, method, input),
+    pool,
+    (message) => {
+      ctx.io.err(`nova: ${message}`);
+    },
+    { project },
+  );
+  return ensured.name;
+}
+
 export function registerStorageCommands(program: Command, ctx: CommandContext): void {
   const storage = program.command('storage').description('storage pools and the disk images in them');
   const pool = storage.command('pool').description('libvirt storage pools');
@@ -117,7 +131,7 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
     volume
       .command('create')
       .description('create a disk image in a storage pool, owned by a Nova project')
-      .argument('<pool>', 'the storage pool')
+      .argument('<pool>', 'the storage pool (nova-disks is made on first use)')
       .argument('<name>', 'the disk image’s name (its file name in the pool)')
       .requiredOption('--size <size>', 'its capacity, such as 10Gi (Gi = 1024³ bytes) or 10G')
       .addOption(new Option('--format <format>', 'its format').choices(['qcow2', 'raw']).default('qcow2'))
@@ -133,15 +147,16 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
         checkVolumeName(name);
         const project = checkName(options.project, 'project name');
         const capacityBytes = checkVolumeSize(options.size);
+        const pool = await poolForNewImage(ctx, poolName, project);
         const result = await callHelper(ctx, 'CreateVolume', {
           project,
-          spec: { pool: poolName, name, format: options.format, capacityBytes },
+          spec: { pool, name, format: options.format, capacityBytes },
         });
         done(
           ctx,
           options,
           result,
-          `Created disk image ${poolName}/${name} (${options.format}, ${humanBytes(capacityBytes)}) for project "${project}": ${result.path}`,
+          `Created disk image ${pool}/${name} (${options.format}, ${humanBytes(capacityBytes)}) for project "${project}": ${result.path}`,
         );
       }),
   );
@@ -152,7 +167,7 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
       .description(
         'copy a file into a storage pool as a new disk image (the file is read with your own rights)',
       )
-      .argument('<pool>', 'the storage pool')
+      .argument('<pool>', 'the storage pool (nova-disks is made on first use)')
       .argument('<name>', 'the disk image’s name (its file name in the pool)')
       .argument('<file>', 'the file to copy: a qcow2 or raw image, or an ISO')
       .addOption(
@@ -171,9 +186,10 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
         checkVolumeName(name);
         const project = checkName(options.project, 'project name');
         const source = resolvePath(file);
+        const pool = await poolForNewImage(ctx, poolName, project);
         const result = await callHelper(ctx, 'UploadVolume', {
           project,
-          pool: poolName,
+          pool,
           name,
           source,
           ...(options.format === undefined ? {} : { format: options.format }),
@@ -182,7 +198,7 @@ export function registerStorageCommands(program: Command, ctx: CommandContext): 
           ctx,
           options,
           result,
-          `Copied ${source} into ${poolName}/${name} (${result.format}, ${humanBytes(result.sizeBytes)}): ${result.path}`,
+          `Copied ${source} into ${pool}/${name} (${result.format}, ${humanBytes(result.sizeBytes)}): ${result.path}`,
         );
       }),
   );

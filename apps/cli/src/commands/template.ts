@@ -349,7 +349,7 @@ export function registerTemplateCommands(program: Command, ctx: CommandContext):
         )
         .argument('<id>')
         .requiredOption('--name <name>', 'the VM’s name (a container stack’s names start with it)')
-        .option('--pool <pool>', 'the storage pool for the image (default nova-disks)')
+        .option('--pool <pool>', 'the storage pool for the image (default nova-disks, made on first use)')
         .option('--network <network>', 'the VM’s network (default: libvirt’s "default")')
         .option('--cpu <n>', 'vCPUs (default: the template’s)')
         .option('--memory <size>', 'memory, such as 2Gi (default: the template’s)')

@@ -14,6 +14,7 @@ import {
 } from '@nova/core';
 import {
   defaultAnswers,
+  describePoolChoice,
   formatWizardIssue,
   issuesOf,
   loadWizardContext,
@@ -54,6 +55,7 @@ interface WizardOptions {
   cpu?: string;
   memory?: string;
   disk?: string[];
+  pool?: string;
   network?: string;
   firmware?: 'bios' | 'uefi';
   secureBoot?: boolean;
@@ -151,6 +153,7 @@ async function answersFromFlags(
   set('cpu', options.cpu === undefined ? undefined : parseCpu(options.cpu));
   set('memory', options.memory);
   set('disks', options.disk?.map(parseDisk));
+  set('pool', options.pool);
   set(
     'network',
     options.network === undefined ? undefined : options.network === 'none' ? '' : options.network,
@@ -234,6 +237,16 @@ async function askStep(
       return next;
     }
     case 'disks': {
+      if (next.source === 'template') {
+        const pools = context.pools ?? [];
+        for (const pool of pools) say(`  ${describePoolChoice(pool)}`);
+        if (context.pools === undefined) say('  the storage pools could not be read');
+        const chosen = await ask(
+          'Storage pool for the template’s image',
+          next.pool ?? pools.find((pool) => pool.isDefault)?.name ?? '',
+        );
+        next.pool = chosen;
+      }
       const what = next.source === 'iso' ? 'Disks, the system disk first' : 'Extra disks';
       const shown = next.disks.map((d) => (d.pool === undefined ? d.size : `${d.size},${d.pool}`)).join(' ');
       const answer = await ask(
@@ -329,7 +342,7 @@ export async function interview(
 }
 
 function describeEvent(event: WizardEvent): string | undefined {
-  if (event.type === 'template') return `  ${event.message}`;
+  if (event.type === 'template' || event.type === 'storage') return `  ${event.message}`;
   if (event.type === 'written') return `Wrote the section into ${event.file}.`;
   if (event.type === 'planned')
     return `Plan: ${event.steps} ${event.steps === 1 ? 'step' : 'steps'} for this VM${event.left === 0 ? '' : ` (${event.left} other changes in the file are left for nova apply)`}.`;
@@ -373,6 +386,10 @@ export function registerWizardCommands(
       '--disk <size[,pool]>',
       'a disk (repeat for more); with --iso the first is the system disk',
       collect,
+    )
+    .option(
+      '--pool <pool>',
+      'with --template: the storage pool its image is copied into (default nova-disks, made on first use)',
     )
     .option(
       '--network <name>',

@@ -1,6 +1,7 @@
-// Deploying a template: check what can be checked first, download the image (with progress and
-// resume), verify its checksum and signature, copy it into a storage pool through the helper, grow
-// it, and write the NovaFile section. Anything that fails undoes what this deploy created: a verified-
+// Deploying a template: check what can be checked first, make sure the storage pool is there (Nova's
+// default pool is made on first use), download the image (with progress and resume), verify its
+// checksum and signature, copy it into the pool through the helper, grow it, and write the NovaFile
+// section. Anything that fails undoes what this deploy created: a verified-
 // bad download is deleted (only an interrupted .partial is kept, for resume), an uploaded volume is
 // deleted, and the NovaFile is written once, atomically, or not at all.
 import { execFile } from 'node:child_process';
@@ -15,10 +16,11 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { type NovaFileEdit, updateNovaFile } from '../novafile/edit.js';
 import type { HelperCall } from '../novafile/novafile-service.js';
 import { readNovaFile } from '../novafile/read.js';
-import { projectName } from '../novafile/resolve.js';
+import { DEFAULT_POOL_NAME, projectName } from '../novafile/resolve.js';
 import { NAME_PATTERN, NAME_RULE, type NovaFileModel } from '../novafile/schema.js';
 import type { HostFacts } from '../novafile/semantics.js';
 import { formatSize } from '../novafile/units.js';
+import { ensureStoragePool } from '../storage/ensure-pool.js';
 import { type CatalogOptions, loadCatalogReport } from './catalog.js';
 import { downloadFile, type DownloadProgress } from './download.js';
 import type { TrustStore } from './trust.js';
@@ -34,7 +36,7 @@ import { checkChecksum, checkSignature } from './verify.js';
 
 const run = promisify(execFile);
 
-export const DEFAULT_TEMPLATE_POOL = 'nova-disks';
+export const DEFAULT_TEMPLATE_POOL = DEFAULT_POOL_NAME;
 
 export interface DeployOptions extends CatalogOptions {
   id: string;
@@ -196,7 +198,6 @@ async function deployVm(
   const template = entry.template;
   const emit = options.onEvent ?? (() => undefined);
   const provenance: Provenance = { ...entry.provenance };
-  const pool = options.pool ?? DEFAULT_TEMPLATE_POOL;
   const extension = template.image.format === 'raw' ? 'img' : 'qcow2';
   const volumeName = `${options.name}.${extension}`;
   const cache = options.cacheDir ?? cacheDirDefault();
@@ -214,6 +215,16 @@ async function deployVm(
       'A registry on the network may only name images on the network (https); nothing was downloaded.',
     );
   }
+  const project = projectName(model, dirname(resolve(options.novaFile)));
+  // Before the download: a pool that is not there is found before the bytes are fetched.
+  const { name: pool } = await ensureStoragePool(
+    deps.helper,
+    options.pool ?? DEFAULT_TEMPLATE_POOL,
+    (message) => {
+      emit({ type: 'step', message });
+    },
+    { project },
+  );
   emit({ type: 'step', message: `downloading ${template.image.url}` });
   let download;
   try {
@@ -247,7 +258,6 @@ async function deployVm(
     throw refuse(template.id, provenance, failed, 'was refused after download');
   }
 
-  const project = projectName(model, dirname(resolve(options.novaFile)));
   emit({ type: 'step', message: `copying the image into storage pool ${pool} as ${volumeName}` });
   let volume;
   try {

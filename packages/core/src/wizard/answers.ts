@@ -78,6 +78,8 @@ export const WizardAnswers = z.strictObject({
   gpu: Text.optional(),
   /** source "template": deploy even though some of its provenance checks failed (the person consented). */
   allowUnverified: z.boolean().optional(),
+  /** source "template": the storage pool its image is copied into; absent for nova-disks. */
+  pool: Text.optional(),
 });
 export type WizardAnswers = z.infer<typeof WizardAnswers>;
 export type WizardAnswersInput = z.input<typeof WizardAnswers>;
@@ -98,6 +100,21 @@ export const WizardTemplateChoice = z.strictObject({
   failedChecks: z.array(z.string()),
 });
 export type WizardTemplateChoice = z.infer<typeof WizardTemplateChoice>;
+
+/** A storage pool a disk image can be copied into, as the GUI offers it. */
+export const StoragePoolChoice = z.strictObject({
+  name: z.string(),
+  /** Its folder. */
+  path: z.string(),
+  /** Nova's default pool (nova-disks), used when no pool is named. */
+  isDefault: z.boolean(),
+  /** False for the default pool before its first use: using it creates it. */
+  exists: z.boolean(),
+  active: z.boolean(),
+  /** Nova made it, so Nova starts it when it is stopped; others must be started by hand. */
+  madeByNova: z.boolean(),
+});
+export type StoragePoolChoice = z.infer<typeof StoragePoolChoice>;
 
 /** What the wizard needs to know of the NovaFile and the host. */
 export const WizardContext = z.strictObject({
@@ -120,6 +137,8 @@ export const WizardContext = z.strictObject({
   tinyGuest: z.strictObject({ kernel: z.string(), initrd: z.string() }).optional(),
   /** Whether KVM can run VMs here (accelerator "auto" picks TCG otherwise). */
   kvmUsable: z.boolean(),
+  /** Storage pools a template's image can go to, the default first; undefined when they could not be read. */
+  pools: z.array(StoragePoolChoice).optional(),
   warnings: z.array(z.string()),
 });
 export type WizardContext = z.infer<typeof WizardContext>;

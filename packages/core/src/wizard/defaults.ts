@@ -1,6 +1,7 @@
 // The VM wizard's defaults, presets and steps per source. Pure (the renderer uses them too).
 import { readNovaFile } from '../novafile/read.js';
 import {
+  type StoragePoolChoice,
   WIZARD_STEPS,
   type WizardAnswers,
   type WizardContext,
@@ -90,4 +91,16 @@ export function networksOfText(text: string): string[] {
 /** Which steps apply to a source: cloud-init only to cloud images. */
 export function stepsFor(source: WizardSourceKind): WizardStep[] {
   return WIZARD_STEPS.filter((step) => step !== 'cloud-init' || source === 'template' || source === 'disk');
+}
+
+/** A storage pool as a choice shows it: its folder, and whether choosing it creates or starts it. */
+export function describePoolChoice(pool: StoragePoolChoice): string {
+  const state = !pool.exists
+    ? ' (will be created)'
+    : pool.active
+      ? ''
+      : pool.madeByNova
+        ? ' (stopped: will be started)'
+        : ' (stopped)';
+  return `${pool.name} — ${pool.path}${state}`;
 }

@@ -1,6 +1,6 @@
 // The VM wizard on this host (issue 6/7): what it needs to know (the NovaFile, its ISO folders, the
-// host's networks and VMs, the template catalog), and writing and applying its section. The section is
-// kept only if the apply succeeds, or the user asked to write without applying.
+// host's networks, VMs and storage pools, the template catalog), and writing and applying its section.
+// The section is kept only if the apply succeeds, or the user asked to write without applying.
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
@@ -14,8 +14,10 @@ import { hostApplyBackend, type NovaFileDeps, planNovaFile } from '../novafile/n
 import type { Plan, PlanStep } from '../novafile/plan.js';
 import { formatNovaFileError, readNovaFile } from '../novafile/read.js';
 import { readNovaFileText } from '../novafile/read-text.js';
-import { projectName } from '../novafile/resolve.js';
+import { DEFAULT_POOL_NAME, projectName } from '../novafile/resolve.js';
 import { formatSize } from '../novafile/units.js';
+import { ensureStoragePool } from '../storage/ensure-pool.js';
+import { storagePoolChoices } from '../storage/pool-choices.js';
 import { loadCatalogReport } from '../templates/catalog.js';
 import { deployTemplate } from '../templates/deploy.js';
 import {
@@ -98,7 +100,7 @@ export async function loadWizardContext(
   const { text, exists } = await readNovaFileText(absolute);
   const warnings: string[] = [];
   const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
-  const [networks, bridges, domains, status, templates] = await Promise.all([
+  const [networks, bridges, domains, status, templates, pools] = await Promise.all([
     deps.helper('ListNetworks', {}).then(
       ({ networks: list }) => list.map((network) => network.name),
       (err: unknown) => {
@@ -128,6 +130,13 @@ export async function loadWizardContext(
       templates: [],
       note: `the template catalog could not be read: ${reason(err)}`,
     })),
+    deps.helper('ListStorage', {}).then(
+      (storage) => storagePoolChoices(storage.pools),
+      (err: unknown) => {
+        warnings.push(`storage pools were not read: ${reason(err)}`);
+        return undefined;
+      },
+    ),
   ]);
   const hostNetworks = networks === undefined ? undefined : [...networks, ...bridges];
   const read = readNovaFile(text, {
@@ -150,6 +159,7 @@ export async function loadWizardContext(
     ...(templates.note === undefined ? {} : { templatesNote: templates.note }),
     ...(existsSync(kernel) && existsSync(initrd) ? { tinyGuest: { kernel, initrd } } : {}),
     kvmUsable: status,
+    ...(pools === undefined ? {} : { pools }),
     warnings,
   };
 }
@@ -208,10 +218,20 @@ function poolOfVmFile(plan: Plan, poolStep: PlanStep, name: string): boolean {
 
 export type WizardEvent =
   | { type: 'template'; message: string }
+  /** A storage pool was made or started for the VM's disks. */
+  | { type: 'storage'; message: string }
   | { type: 'written'; file: string }
   | { type: 'planned'; steps: number; left: number }
   | { type: 'apply'; event: ApplyEvent }
   | { type: 'restored'; file: string; how: 'removed-section' | 'restored-text' | 'deleted-file' };
+
+/** Whether the answers give the VM new disks in the default pool (disks without a pool of their own). */
+export function newDisksInDefaultPool(answers: WizardAnswers): boolean {
+  const [first, ...rest] = answers.disks;
+  const extra = answers.source === 'iso' ? rest : answers.disks;
+  const noPool = (disk: { pool?: string | undefined }) => disk.pool === undefined || disk.pool === '';
+  return (answers.source === 'iso' && first !== undefined && noPool(first)) || extra.some(noPool);
+}
 
 export interface WizardRunResult {
   preview: WizardPreview;
@@ -253,6 +273,10 @@ export async function runWizard(
   const host = context.hostNetworks === undefined ? {} : { host: { networks: context.hostNetworks } };
   const read = readNovaFile(before.text, { file, ...host });
   const edits = wizardEdits(answers, context, read.ok ? read.model : undefined);
+  const project = projectName(
+    read.ok ? read.model : { vm: {}, container: {}, network: {}, storage: {} },
+    dirname(absolute),
+  );
   let written: string;
   let undoDeploy: (() => Promise<void>) | undefined;
   if (answers.source === 'template' && answers.template !== undefined) {
@@ -265,6 +289,7 @@ export async function runWizard(
         name: answers.name,
         novaFile: absolute,
         ...(answers.network === '' ? {} : { network: answers.network }),
+        ...(answers.pool === undefined || answers.pool === '' ? {} : { pool: answers.pool }),
         accelerator: answers.accelerator,
         ...(answers.allowUnverified === true ? { allowUnverified: true } : {}),
         onEvent: (event) => {
@@ -273,10 +298,6 @@ export async function runWizard(
       },
     );
     const volume = deployed.volume;
-    const project = projectName(
-      read.ok ? read.model : { vm: {}, container: {}, network: {}, storage: {} },
-      dirname(absolute),
-    );
     undoDeploy = async () => {
       if (volume !== undefined)
         await deps
@@ -331,6 +352,17 @@ export async function runWizard(
   };
 
   try {
+    // Nova's default pool is made here, on first use, rather than by the plan: it is shared, so a
+    // failed apply must not try to take it away again.
+    if (newDisksInDefaultPool(answers))
+      await ensureStoragePool(
+        deps.helper,
+        DEFAULT_POOL_NAME,
+        (message) => {
+          onEvent({ type: 'storage', message });
+        },
+        { project },
+      );
     const outcome = await planNovaFile(deps, absolute, { prune: false });
     const blocking = outcome.ok
       ? [

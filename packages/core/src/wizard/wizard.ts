@@ -81,22 +81,32 @@ function poolDirectory(model: NovaFileModel | undefined, pool: string): string |
   return model?.storage[pool]?.directory;
 }
 
+/** The folder of the host's pool a template's image is copied into; undefined when it is not known. */
+function templatePoolFolder(
+  context: Pick<WizardContext, 'pools'>,
+  pool: string | undefined,
+): string | undefined {
+  if (pool === undefined || pool === '')
+    return context.pools?.find((choice) => choice.isDefault)?.path ?? DEFAULT_DISK_DIRECTORY;
+  return context.pools?.find((choice) => choice.name === pool)?.path;
+}
+
 /**
  * The [vm.<name>] table the answers make, keys first and sub-tables after, as the original Nova wrote
  * them. Values are as typed: the NovaFile reader judges them.
  */
 export function sectionEntries(
   answers: WizardAnswers,
-  context: Pick<WizardContext, 'templates' | 'tinyGuest'>,
+  context: Pick<WizardContext, 'templates' | 'tinyGuest' | 'pools'>,
   model?: NovaFileModel,
 ): Record<string, unknown> {
   const entries: Record<string, unknown> = {};
   if (answers.source === 'template') {
-    // Where writing copies the verified download: the pool nova-disks, as <vm>.qcow2 (or .img).
+    // Where writing copies the verified download: the chosen pool (nova-disks), as <vm>.qcow2 (or .img).
     const chosen = context.templates.find((t) => t.id === answers.template);
-    if (chosen !== undefined)
-      entries['image'] =
-        `${DEFAULT_DISK_DIRECTORY}/${answers.name}.${chosen.imageFormat === 'raw' ? 'img' : 'qcow2'}`;
+    const folder = templatePoolFolder(context, answers.pool);
+    if (chosen !== undefined && folder !== undefined)
+      entries['image'] = `${folder}/${answers.name}.${chosen.imageFormat === 'raw' ? 'img' : 'qcow2'}`;
   } else if (answers.source === 'disk' && answers.diskImage !== undefined) {
     entries['image'] = answers.diskImage;
   } else if (answers.source === 'iso' && answers.iso !== undefined) {
@@ -176,7 +186,7 @@ export function cloudConfigFor(user: string, keys: readonly string[]): string {
 /** The edits that add the VM: one table, written atomically by updateNovaFile. */
 export function wizardEdits(
   answers: WizardAnswers,
-  context: Pick<WizardContext, 'templates' | 'tinyGuest'>,
+  context: Pick<WizardContext, 'templates' | 'tinyGuest' | 'pools'>,
   model?: NovaFileModel,
 ): NovaFileEdit[] {
   return [{ op: 'setTable', path: ['vm', answers.name], entries: sectionEntries(answers, context, model) }];
@@ -280,15 +290,46 @@ function checksOfTheWizard(
   else if (context.hostVms.includes(name))
     add('name', 'name', `a VM named "${name}" already exists on this host`, 'choose another name');
 
+  // Disks: a template's image goes to a pool of the host (the default one is made on first use).
+  const pool = answers.pool;
+  if (pool !== undefined && pool !== '') {
+    const choice = context.pools?.find((candidate) => candidate.name === pool);
+    if (answers.source !== 'template')
+      add(
+        'disks',
+        'pool',
+        'a storage pool is chosen for a template’s image only',
+        'give other disks their pool with the disk (SIZE,POOL)',
+      );
+    else if (!NAME_PATTERN.test(pool))
+      add('disks', 'pool', `"${pool}" is not a valid storage pool name`, `a pool name is ${NAME_RULE}`);
+    else if (context.pools !== undefined && choice === undefined)
+      add(
+        'disks',
+        'pool',
+        `there is no storage pool named "${pool}" on this host`,
+        `choose one of: ${context.pools
+          .map((candidate) => `${candidate.name}${candidate.exists ? '' : ' (made on first use)'}`)
+          .join(', ')}`,
+      );
+    else if (choice !== undefined && choice.exists && !choice.active && !choice.madeByNova)
+      add(
+        'disks',
+        'pool',
+        `storage pool "${pool}" is not running, and Nova starts only the pools it made`,
+        `start it (virsh -c qemu:///system pool-start ${pool}), or choose another pool`,
+      );
+  }
+
   // Disks: a system disk in a pool needs the pool's folder.
   if (answers.source === 'iso') {
-    const pool = answers.disks[0]?.pool;
-    if (pool !== undefined && pool !== '' && poolDirectory(model, pool) === undefined) {
+    const systemPool = answers.disks[0]?.pool;
+    if (systemPool !== undefined && systemPool !== '' && poolDirectory(model, systemPool) === undefined) {
       add(
         'disks',
         'disks',
-        `storage pool "${pool}" is not declared in ${file}`,
-        `declare it as [storage.${pool}], or leave the pool out`,
+        `storage pool "${systemPool}" is not declared in ${file}`,
+        `declare it as [storage.${systemPool}], or leave the pool out`,
       );
     }
   }

@@ -1,7 +1,8 @@
 // The backend side of the template gallery (issue 6/7): handlers for the channels of
 // packages/core/src/contract/features/templates.ts. The catalog is read on each call (registries and
-// the trust store may change). VM templates deploy through the wizard; container stacks deploy here
-// into ./NovaFile of the backend's folder (`templates.deploy`, progress as `templates.progress`).
+// the trust store may change). VM templates deploy through the wizard (into the pool chosen from
+// `templates.pools`); container stacks deploy here into ./NovaFile of the backend's folder
+// (`templates.deploy`, progress as `templates.progress`).
 import { resolve } from 'node:path';
 
 import { NovaError, type TemplateCatalog, type TemplateDeployProgress } from '@nova/core';
@@ -10,6 +11,7 @@ import {
   deployStackTemplate,
   loadCatalogReport,
   type StackDeployEvent,
+  storagePoolChoices,
 } from '@nova/core/node';
 
 import { applyEventProgress, plannedProgress } from './apply-progress.js';
@@ -48,7 +50,7 @@ function progressOf(runId: string, event: StackDeployEvent): TemplateDeployProgr
 export function templatesFeature(
   context: FeatureContext,
   options: TemplatesFeatureOptions = {},
-): BackendFeature<'templates.list' | 'templates.get' | 'templates.deploy'> {
+): BackendFeature<'templates.list' | 'templates.get' | 'templates.pools' | 'templates.deploy'> {
   const { services } = context;
   const list = async (): Promise<TemplateCatalog> => {
     const report = await loadCatalogReport();
@@ -68,6 +70,9 @@ export function templatesFeature(
         }
         return entry;
       },
+      'templates.pools': async () => ({
+        pools: storagePoolChoices((await services.helper('ListStorage', {})).pools),
+      }),
       'templates.deploy': async ({ id, name, consent, apply, runId }) => {
         const file = resolve(options.novaFilePath ?? DEFAULT_NOVAFILE);
         const result = await deployStackTemplate(

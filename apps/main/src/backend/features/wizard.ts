@@ -26,7 +26,8 @@ export interface WizardFeatureOptions {
 }
 
 function progressOf(runId: string, event: WizardEvent): WizardProgress | undefined {
-  if (event.type === 'template') return { runId, message: event.message, status: 'info' };
+  if (event.type === 'template' || event.type === 'storage')
+    return { runId, message: event.message, status: 'info' };
   if (event.type === 'written')
     return { runId, message: `Wrote the section into ${event.file}`, status: 'info' };
   if (event.type === 'planned') return plannedProgress(runId, 'this VM', event.steps, event.left);

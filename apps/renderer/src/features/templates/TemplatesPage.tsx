@@ -1,17 +1,22 @@
 // The template gallery: every template of the built-in and the configured registries, searchable and
 // filtered by kind, OS and tag; the one selected (`#/templates?select=<id>`) in detail with its
 // provenance badges (text, not colour alone). A VM template's "Deploy" opens the wizard on it
-// (`#/wizard?template=<id>`); a container stack deploys in place ("Deploy stack": write only, or write
+// (`#/wizard?template=<id>`, with `&pool=<pool>` when another storage pool than nova-disks is chosen
+// for its image); a container stack deploys in place ("Deploy stack": write only, or write
 // and apply, with progress and the result). A template that failed a check needs the consent
 // checkbox, which names the failed checks, first.
 import './templates.css';
 
 import {
   type CatalogEntry,
+  describePoolChoice,
   NAME_PATTERN,
   NAME_RULE,
+  type NovaErrorData,
   type ProvenanceCheck,
   type ProvenanceCheckName,
+  type StoragePoolChoice,
+  toErrorData,
 } from '@nova/core';
 import { useEffect, useId, useMemo, useState } from 'react';
 
@@ -241,13 +246,82 @@ function StackDeploy({
   );
 }
 
+/** The host's storage pools for a VM template's image, the default (nova-disks) first. */
+function usePools(client: NovaClient, wanted: boolean) {
+  const [pools, setPools] = useState<StoragePoolChoice[] | undefined>(undefined);
+  const [error, setError] = useState<NovaErrorData | undefined>(undefined);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    client.call('templates.pools', {}).then(
+      (result) => {
+        if (current) setPools(result.pools);
+      },
+      (err: unknown) => {
+        if (current) setError(toErrorData(err));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [client, wanted]);
+  return { pools, error };
+}
+
+function PoolChoice({
+  pools,
+  error,
+  value,
+  onChange,
+}: {
+  pools: StoragePoolChoice[] | undefined;
+  error: NovaErrorData | undefined;
+  value: string;
+  onChange: (pool: string) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="field template-pool">
+      <label htmlFor={`${id}-pool`}>Storage pool</label>
+      <select
+        id={`${id}-pool`}
+        value={value}
+        disabled={pools === undefined}
+        aria-describedby={`${id}-pool-hint`}
+        onChange={(event) => {
+          onChange(event.target.value);
+        }}
+      >
+        {pools === undefined ? (
+          <option value="">{error === undefined ? 'Loading…' : 'nova-disks'}</option>
+        ) : null}
+        {(pools ?? []).map((pool) => (
+          <option key={pool.name} value={pool.name}>
+            {describePoolChoice(pool)}
+          </option>
+        ))}
+      </select>
+      <div id={`${id}-pool-hint`} className="hint">
+        {error === undefined
+          ? 'Where its image is copied: the VM’s system disk. You can change it in the wizard too.'
+          : `The storage pools could not be read (${error.message}); the wizard uses nova-disks unless you choose another.`}
+      </div>
+    </div>
+  );
+}
+
 function TemplateDetails({ client, entry }: { client: NovaClient; entry: CatalogEntry }) {
   const { template } = entry;
   const [consent, setConsent] = useState(false);
+  const { pools, error: poolsError } = usePools(client, template.kind === 'vm');
+  const [pool, setPool] = useState<string | undefined>(undefined);
+  const defaultPool = pools?.find((choice) => choice.isDefault)?.name;
+  const chosenPool = pool ?? defaultPool ?? '';
   const failed = entry.failedChecks;
   const canDeploy = failed.length === 0 || consent;
   const params: Record<string, string> = { template: template.id };
   if (failed.length > 0) params['consent'] = failed.join(',');
+  if (chosenPool !== '' && chosenPool !== defaultPool) params['pool'] = chosenPool;
   return (
     <article className="template-details" aria-labelledby="template-details-title">
       <h2 id="template-details-title">{template.name}</h2>
@@ -329,6 +403,7 @@ function TemplateDetails({ client, entry }: { client: NovaClient; entry: Catalog
         <StackDeploy client={client} entry={entry} consent={consent} />
       ) : (
         <div className="template-actions">
+          <PoolChoice pools={pools} error={poolsError} value={chosenPool} onChange={setPool} />
           <button
             type="button"
             disabled={!canDeploy}

@@ -1,6 +1,7 @@
 import './wizard.css';
 
 import {
+  describePoolChoice,
   networksOfText,
   stepsFor,
   WIZARD_STEP_TITLES,
@@ -189,10 +190,59 @@ function SourceStep({ answers, context, issues, update, state }: StepProps) {
   );
 }
 
-function DisksStep({ answers, issues, update }: StepProps) {
+/** Where a template's image is copied: a pool of the host, nova-disks by default (made on first use). */
+function PoolField({ answers, context, issues, update }: StepProps) {
+  const pools = context.pools;
+  const chosen = answers.pool ?? pools?.find((pool) => pool.isDefault)?.name ?? '';
+  const file = `${answers.name === '' ? 'NAME' : answers.name}.${
+    context.templates.find((t) => t.id === answers.template)?.imageFormat === 'raw' ? 'img' : 'qcow2'
+  }`;
+  return (
+    <div className="field">
+      <label htmlFor={fieldId('pool')}>Storage pool</label>
+      {pools === undefined ? (
+        <input
+          {...described('pool', issues, 'wizard-pool-note')}
+          value={chosen}
+          placeholder="nova-disks"
+          onChange={(event) => {
+            update({ pool: event.target.value });
+          }}
+        />
+      ) : (
+        <select
+          {...described('pool', issues, 'wizard-pool-note')}
+          value={chosen}
+          onChange={(event) => {
+            update({ pool: event.target.value });
+          }}
+        >
+          {pools.map((pool) => (
+            <option key={pool.name} value={pool.name}>
+              {describePoolChoice(pool)}
+            </option>
+          ))}
+          {chosen !== '' && !pools.some((pool) => pool.name === chosen) ? (
+            <option value={chosen}>{chosen}</option>
+          ) : null}
+        </select>
+      )}
+      <div className="hint" id="wizard-pool-note">
+        {pools === undefined
+          ? 'The host’s storage pools could not be read: type a pool’s name.'
+          : `The template’s image is copied into this pool as ${file}, the VM’s system disk.`}
+      </div>
+      <FieldProblem field="pool" issues={issues} />
+    </div>
+  );
+}
+
+function DisksStep(props: StepProps) {
+  const { answers, issues, update } = props;
   const disks = answers.disks;
   return (
     <>
+      {answers.source === 'template' ? <PoolField {...props} /> : null}
       <p className="note" id="wizard-disks-note">
         {answers.source === 'iso'
           ? 'The first disk is the system disk the installer writes to; the others are extra disks.'
@@ -495,11 +545,14 @@ export function WizardPage({
   client,
   template,
   consent,
+  pool,
 }: {
   client: NovaClient;
   template?: string | undefined;
   /** The provenance checks the person accepted in the gallery, comma-separated. */
   consent?: string | undefined;
+  /** The storage pool chosen in the gallery for the template's image. */
+  pool?: string | undefined;
 }) {
   const useWizard = useMemo(() => createWizardStore(client), [client]);
   const state = useWizard();
@@ -509,8 +562,13 @@ export function WizardPage({
   const legendRef = useRef<HTMLLegendElement>(null);
 
   useEffect(() => {
-    void useWizard.getState().load(template, consent !== undefined && consent !== '');
-  }, [useWizard, template, consent]);
+    void useWizard
+      .getState()
+      .load(template, consent !== undefined && consent !== '')
+      .then(() => {
+        if (pool !== undefined && pool !== '') useWizard.getState().update({ pool });
+      });
+  }, [useWizard, template, consent, pool]);
 
   const steps = answers === undefined ? [] : stepsFor(answers.source);
   const step = steps[stepIndex] ?? 'source';

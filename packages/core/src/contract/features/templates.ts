@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from '../../novafile/schema.js';
 import { CatalogEntry, ProvenanceCheckName, TemplateId } from '../../templates/types.js';
 import type { TEMPLATES_CHANNEL_NAMES, TEMPLATES_EVENT_NAMES } from './templates-names.js';
-import { RunId, WizardProgress } from './wizard.js';
+import { RunId, StoragePoolChoice, WizardProgress } from './wizard.js';
 
 export const TemplateCatalog = z.strictObject({
   /** Every template of the built-in and the configured registries, with its provenance. */
@@ -49,6 +49,12 @@ export const TemplateDeployResult = z.strictObject({
 });
 export type TemplateDeployResult = z.infer<typeof TemplateDeployResult>;
 
+export const TemplatePools = z.strictObject({
+  /** Nova's default pool first (not existing yet before its first use), then the host's others. */
+  pools: z.array(StoragePoolChoice),
+});
+export type TemplatePools = z.infer<typeof TemplatePools>;
+
 /** Progress lines of a stack's deploy: the same lines as the wizard's. */
 export const TemplateDeployProgress = WizardProgress;
 export type TemplateDeployProgress = z.infer<typeof TemplateDeployProgress>;
@@ -64,6 +70,12 @@ export const templatesChannels = {
     summary: 'One template by id, with its provenance checks',
     input: z.strictObject({ id: TemplateId }),
     output: CatalogEntry,
+  },
+  'templates.pools': {
+    summary:
+      'The storage pools a VM template’s image can be copied into: nova-disks first (made on first use), then the host’s others',
+    input: z.strictObject({}),
+    output: TemplatePools,
   },
   'templates.deploy': {
     summary:
