@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+
 import {
+  CallId,
   describeZodError,
   HELPER_MAX_REQUEST_BYTES,
   type HelperMethodName,
@@ -16,10 +19,12 @@ import {
 import { type AuditEntry, redact } from './audit.js';
 import type { AuthorizationResult } from './polkit.js';
 
-/** Who called: the unique bus name the bus set on the message, and the uid behind it. */
+/** Who called: the unique bus name the bus set on the message, and the uid behind it; and which call. */
 export interface CallContext {
   sender: string;
   uid: number | undefined;
+  /** The call's id, the caller's or the helper's own (see CallId in the contract). */
+  callId?: string;
 }
 
 export type HelperImplementation = {
@@ -31,6 +36,8 @@ export interface DispatchRequest {
   member: string;
   signature: string;
   body: unknown[];
+  /** The message's serial, for the audit log; absent when the glue does not pass it. */
+  serial?: number | undefined;
 }
 
 export type DispatchReply = { ok: true; json: string } | { ok: false; error: NovaError };
@@ -55,9 +62,17 @@ function refusal(actionId: keyof typeof POLKIT_ACTIONS, result: AuthorizationRes
   );
 }
 
+/** The id a call is known by: the caller's when it sent a valid one, else one the helper makes. */
+function callIdOf(request: DispatchRequest): { callId: string; by: 'caller' | 'helper' } {
+  const given = request.signature === 'ss' ? request.body[1] : undefined;
+  if (CallId.safeParse(given).success) return { callId: given as string, by: 'caller' };
+  return { callId: `helper-${randomUUID()}`, by: 'helper' };
+}
+
 /**
  * Runs one call of the helper's interface: authorize the caller with polkit first, then check the
  * request against the contract, then act. It trusts nothing in the message but the sender the bus set.
+ * Changing calls, and every call polkit refuses, are audited under the call's id.
  */
 export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): Promise<DispatchReply> {
   const { member } = request;
@@ -73,12 +88,18 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
   }
   const spec = helperMethods[member];
   const changing = isChangingMethod(member);
-  const uid = changing ? await deps.uidOf?.(request.sender).catch(() => undefined) : undefined;
+  const { callId, by } = callIdOf(request);
+  const uidOf = async () => deps.uidOf?.(request.sender).catch(() => undefined);
+  let uid = changing ? await uidOf() : undefined;
   // Every changing call is audited, refused or not: the record of what was asked of root, and by whom.
+  // A read is audited only when polkit refuses it: a refusal matters, successful reads would flood the log.
   const audit = async (result: AuditEntry['result'], args: unknown, error?: string): Promise<void> => {
-    if (!changing || deps.audit === undefined) return;
+    if ((!changing && result !== 'refused') || deps.audit === undefined) return;
     await deps.audit({
       time: new Date().toISOString(),
+      callId,
+      callIdBy: by,
+      ...(request.serial === undefined ? {} : { serial: request.serial }),
       uid,
       sender: request.sender,
       method: member,
@@ -88,11 +109,13 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
       ...(error === undefined ? {} : { error }),
     });
   };
+  const who = `${request.sender} [${callId}]`;
   let input: unknown = undefined;
   try {
     const authorization = await deps.authorize(request.sender, spec.action);
     if (!authorization.authorized) {
-      deps.log?.(`${member} from ${request.sender}: refused (${spec.action})`);
+      deps.log?.(`${member} from ${who}: refused (${spec.action})`);
+      uid ??= await uidOf();
       await audit('refused', undefined, `polkit refused ${spec.action}`);
       return { ok: false, error: refusal(spec.action, authorization) };
     }
@@ -101,7 +124,7 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
       input: unknown,
       call: CallContext,
     ) => Promise<unknown>;
-    const output = await implementation(input, { sender: request.sender, uid });
+    const output = await implementation(input, { sender: request.sender, uid, callId });
     const checked = spec.output.safeParse(output);
     if (!checked.success) {
       throw new NovaError(
@@ -109,21 +132,32 @@ export async function dispatch(deps: DispatcherDeps, request: DispatchRequest): 
         `the helper built an invalid reply to ${member}: ${describeZodError(checked.error)}`,
       );
     }
-    if (changing) deps.log?.(`${member} from ${request.sender} (uid ${uid ?? '?'}): done`);
+    if (changing) deps.log?.(`${member} from ${who} (uid ${uid ?? '?'}): done`);
     await audit('ok', input);
     return { ok: true, json: JSON.stringify(checked.data) };
   } catch (err) {
     const data = toErrorData(err);
-    deps.log?.(`${member} from ${request.sender}: ${data.code}: ${data.message}`);
+    deps.log?.(`${member} from ${who}: ${data.code}: ${data.message}`);
     await audit('error', input, `${data.code}: ${data.message}`);
     return { ok: false, error: NovaError.fromData(data) };
   }
 }
 
 function parseRequest(member: HelperMethodName, request: DispatchRequest): unknown {
-  const [raw] = request.body;
-  if (request.signature !== 's' || typeof raw !== 'string') {
-    throw new NovaError('invalid-input', `${member} takes one string argument (a JSON document)`);
+  const [raw, callId] = request.body;
+  if ((request.signature !== 's' && request.signature !== 'ss') || typeof raw !== 'string') {
+    throw new NovaError(
+      'invalid-input',
+      `${member} takes a JSON document and, optionally, a call id: two strings (signature "ss" or "s"), not "${request.signature}"`,
+    );
+  }
+  if (request.signature === 'ss') {
+    const checked = CallId.safeParse(callId);
+    if (!checked.success)
+      throw new NovaError(
+        'invalid-input',
+        `${member}: callId: ${checked.error.issues.map((issue) => issue.message).join('; ')}`,
+      );
   }
   if (Buffer.byteLength(raw, 'utf8') > HELPER_MAX_REQUEST_BYTES) {
     throw new NovaError(

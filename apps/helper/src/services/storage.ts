@@ -49,7 +49,7 @@ export function checkPoolFolder(path: string): void {
   if (inside !== undefined) {
     throw new NovaError(
       'invalid-input',
-      `${path} cannot hold a storage pool: it is ${inside === path ? '' : 'inside '}${inside}, a system folder`,
+      `spec.path: ${path} cannot hold a storage pool: it is ${inside === path ? '' : 'inside '}${inside}, a system folder`,
       'Use a folder such as /var/lib/nova/pools/NAME or /srv/vms.',
     );
   }

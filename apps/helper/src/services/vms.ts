@@ -159,16 +159,22 @@ export function vmMethods(ctx: HelperContext): VmMethods {
   /** Every file a VM would use must be in a storage pool's folder (or firmware and host kernels). */
   async function checkFiles(spec: DomainSpec): Promise<void> {
     const seed = cloudInitSeedPath(spec.name);
-    const files = [
-      ...spec.disks.flatMap((disk) =>
-        disk.source.type === 'file' && disk.source.path !== seed ? [disk.source.path] : [],
-      ),
-      spec.kernel?.path,
-      spec.kernel?.initrd,
-      spec.firmware.loader,
-      spec.firmware.nvramTemplate,
-      ...spec.hostdevs.map((hostdev) => hostdev.romFile),
-    ].filter((file): file is string => file !== undefined);
+    // Each file with the request field that names it, so that a refusal says which field it is about.
+    const named: [string, string | undefined][] = [
+      ...spec.disks.map((disk, index): [string, string | undefined] => [
+        `spec.disks.${index}.source.path`,
+        disk.source.type === 'file' && disk.source.path !== seed ? disk.source.path : undefined,
+      ]),
+      ['spec.kernel.path', spec.kernel?.path],
+      ['spec.kernel.initrd', spec.kernel?.initrd],
+      ['spec.firmware.loader', spec.firmware.loader],
+      ['spec.firmware.nvramTemplate', spec.firmware.nvramTemplate],
+      ...spec.hostdevs.map((hostdev, index): [string, string | undefined] => [
+        `spec.hostdevs.${index}.romFile`,
+        hostdev.romFile,
+      ]),
+    ];
+    const files = named.filter((entry): entry is [string, string] => entry[1] !== undefined);
     if (files.length === 0) return;
     const folders = await mapBounded(
       await manager.listPoolPaths(),
@@ -180,18 +186,18 @@ export function vmMethods(ctx: HelperContext): VmMethods {
         (root) => realpath(root).catch(() => root),
       ),
     );
-    for (const file of files) {
+    for (const [field, file] of files) {
       let real: string;
       try {
         real = await realpath(file);
       } catch {
-        throw new NovaError('not-found', `${file}, which VM "${spec.name}" uses, does not exist`);
+        throw new NovaError('not-found', `${field}: ${file}, which VM "${spec.name}" uses, does not exist`);
       }
       // The real path counts: a link in a pool folder must not lead a VM to a host file.
       if (!roots.some((root) => isUnder(real, root))) {
         throw new NovaError(
           'invalid-input',
-          `${file} is not inside a storage pool’s folder, so VM "${spec.name}" may not use it`,
+          `${field}: ${file} is not inside a storage pool’s folder, so VM "${spec.name}" may not use it`,
           'Put it in a storage pool (nova storage pool list), or declare a pool for its folder.',
         );
       }

@@ -3,7 +3,16 @@
 import { z } from 'zod';
 
 import { EngineName, InstanceState, Origin } from '../model/instance.js';
-import { AbsolutePath, ContainerSpec, Ipv4Address, Ownership, ResourceName } from './specs.js';
+import {
+  AbsolutePath,
+  ContainerSpec,
+  freeText,
+  IMAGE_REFERENCE,
+  Ipv4Address,
+  Ipv4Cidr,
+  Ownership,
+  ResourceName,
+} from './specs.js';
 
 /** A container's name or (short or full) id, as Docker and Podman accept them. */
 export const ContainerRef = z
@@ -28,7 +37,7 @@ export const ImageRef = z
   .min(1)
   .max(512)
   .regex(
-    /^[a-z0-9][a-z0-9._/:@-]*$/i,
+    IMAGE_REFERENCE,
     'not an image reference (letters, digits and . _ / : @ - only, e.g. docker.io/library/alpine:3.20)',
   );
 export type ImageRef = z.infer<typeof ImageRef>;
@@ -52,7 +61,7 @@ export const LabelKey = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$/, 'not a label key')
   .refine((key) => !key.startsWith('dev.nova.'), 'labels under dev.nova. are Nova’s own');
 export const Labels = z
-  .record(LabelKey, z.string().max(4096))
+  .record(LabelKey, freeText(4096, 'all-but-nul'))
   .refine((labels) => Object.keys(labels).length <= 64, 'at most 64 labels');
 
 /**
@@ -157,9 +166,12 @@ export type LogOptions = z.infer<typeof LogOptions>;
 
 /** A one-off command run inside a running container. */
 export const ExecRequest = z.strictObject({
-  argv: z.array(z.string().max(65536)).min(1).max(256),
+  /** argv, never a shell line: each element reaches the program as it is. */
+  argv: z.array(freeText(65536, 'all-but-nul')).min(1).max(256),
   env: z
-    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'KEY=VALUE'))
+    .array(
+      freeText(65536, 'all-but-nul').refine((entry) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(entry), 'KEY=VALUE'),
+    )
     .max(256)
     .optional(),
   workdir: AbsolutePath.optional(),
@@ -224,10 +236,7 @@ export const NewEngineNetwork = z.strictObject({
   name: EngineObjectName,
   ownership: Ownership.optional(),
   internal: z.boolean(),
-  subnet: z
-    .string()
-    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR such as 10.90.0.0/24')
-    .optional(),
+  subnet: Ipv4Cidr.optional(),
   gateway: Ipv4Address.optional(),
   labels: Labels.optional(),
 });

@@ -53,11 +53,22 @@ export function toErrorData(err: unknown): NovaErrorData {
   return { code: 'failed', message: String(err) };
 }
 
+/** A path segment as a message shows it: a record key the caller chose is quoted, and cut if long. */
+function pathSegment(segment: PropertyKey): string {
+  if (typeof segment === 'number' || /^[A-Za-z0-9_-]{1,64}$/.test(String(segment))) return String(segment);
+  const text = String(segment);
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+}
+
+/** Every issue as `field.path: what is wrong`, so that a refusal names the field it is about. */
 export function describeZodError(err: z.ZodError): string {
   return err.issues
     .map((issue) => {
-      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
-      return `${where}: ${issue.message}`;
+      const where = issue.path.length > 0 ? issue.path.map(pathSegment).join('.') : '(input)';
+      // A record key's own problem is nested: "Invalid key in record" alone would not say which rule.
+      const nested =
+        issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join(', ') : '';
+      return `${where}: ${issue.message}${nested === '' ? '' : ` (${nested})`}`;
     })
     .join('; ');
 }

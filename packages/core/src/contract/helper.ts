@@ -47,6 +47,7 @@ import {
   AbsolutePath,
   DomainNicSpec,
   DomainSpec,
+  freeText,
   HostBridgeSpec,
   InterfaceName,
   MacAddress,
@@ -66,15 +67,24 @@ export const HELPER_MAX_LOG_LINES = 10_000;
  * the client in core calls through it, the introspection XML and the polkit .policy are generated
  * from it.
  *
- * Wire form: every method takes one string argument and returns one string, each a JSON document
- * validated by the zod schema below at both ends. One schema is then the whole truth for a method,
- * including the checks the helper makes on input it must not trust. Signals carry one JSON string.
+ * Wire form: every method takes a JSON document (a string) and, optionally, a call id (a second string,
+ * signature "ss"), and returns one JSON string; each document is validated by the zod schema below at
+ * both ends. One schema is then the whole truth for a method, including the checks the helper makes on
+ * input it must not trust. Signals carry one JSON string.
  */
 export const HELPER_BUS_NAME = 'dev.nova.Helper1';
 export const HELPER_OBJECT_PATH = '/dev/nova/Helper1';
 export const HELPER_INTERFACE = 'dev.nova.Helper1';
 /** Requests larger than this are refused before they are parsed. */
 export const HELPER_MAX_REQUEST_BYTES = 256 * 1024;
+
+/**
+ * A call's id, chosen by the caller (the helper makes one when it is left out): the audit log records
+ * it, so the entry of one call is found directly, and a person can correlate a client's log with root's.
+ */
+export const CallId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'not a call id (1 to 64 letters, digits, dots, underscores or dashes)');
 
 export type PolkitDefault = 'yes' | 'no' | 'auth_self' | 'auth_admin' | 'auth_self_keep' | 'auth_admin_keep';
 
@@ -318,7 +328,7 @@ export const helperMethods = {
     action: 'dev.nova.vm.snapshot-create',
     summary: 'Take a snapshot of a domain (its disks, and its memory if it runs)',
     input: z
-      .object({ ...Target, snapshot: SnapshotName, description: z.string().max(4096).optional() })
+      .object({ ...Target, snapshot: SnapshotName, description: freeText(4096, 'lines').optional() })
       .strict(),
     output: SnapshotSummary,
   },
@@ -787,6 +797,10 @@ export function helperIntrospectionXml(): string {
         `    <method name="${name}">\n` +
         `      <annotation name="dev.nova.PolkitAction" value="${spec.action}"/>\n` +
         `      <arg name="request" type="s" direction="in"/>\n` +
+        // Optional: a call of signature "s" leaves it out and the helper makes one.
+        `      <arg name="callId" type="s" direction="in">\n` +
+        `        <annotation name="dev.nova.Optional" value="true"/>\n` +
+        `      </arg>\n` +
         `      <arg name="reply" type="s" direction="out"/>\n` +
         `    </method>\n`,
     )

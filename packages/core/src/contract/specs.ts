@@ -4,11 +4,41 @@ import { z } from 'zod';
 
 /** Names as the NovaFile allows them: safe in XML, paths, argv and interface names. */
 export const ResourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a valid name');
-/** An absolute, normalized path without NUL or line breaks. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001F\u007F]/;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+// A lone surrogate (matched alone under /u) or a noncharacter: not text, and XML 1.0 cannot carry it.
+const NOT_UNICODE = /[\uD800-\uDFFF\uFFFE\uFFFF]/u;
+
+/**
+ * Free text a person writes (a description, a kernel command line, a command's argument): any
+ * characters, shell and XML ones included (they are escaped or passed as argv, never interpreted),
+ * but no NUL, no broken Unicode, and control characters only where `controls` allows them.
+ */
+export function freeText(max: number, controls: 'none' | 'lines' | 'all-but-nul' = 'none') {
+  return z
+    .string()
+    .max(max)
+    .refine((text) => !text.includes('\0'), 'a NUL character is not allowed')
+    .refine(
+      (text) => controls === 'all-but-nul' || !(controls === 'none' ? CONTROL : CONTROL_BUT_LINES).test(text),
+      controls === 'lines'
+        ? 'control characters other than tab and line feed are not allowed'
+        : 'control characters (line breaks included) are not allowed',
+    )
+    .refine((text) => !NOT_UNICODE.test(text), 'not valid Unicode text (a lone surrogate or U+FFFE/U+FFFF)');
+}
+
+/** An absolute, normalized path without control characters. */
 export const AbsolutePath = z
   .string()
   .max(4096)
-  .regex(/^\/[^\0\n\r]*$/, 'not an absolute path')
+  .regex(/^\//, 'not an absolute path')
+  .refine(
+    (path) => !CONTROL.test(path) && !NOT_UNICODE.test(path),
+    'a path may not contain control characters or broken Unicode',
+  )
   .refine(
     (path) => !path.split('/').some((part) => part === '..' || part === '.'),
     'a path may not contain . or .. segments',
@@ -85,7 +115,7 @@ export const DomainSpec = z.strictObject({
     .strictObject({
       path: AbsolutePath,
       initrd: AbsolutePath.optional(),
-      cmdline: z.string().max(4096).optional(),
+      cmdline: freeText(4096, 'lines').optional(),
     })
     .optional(),
   disks: z.array(DomainDiskSpec).max(26),
@@ -114,13 +144,17 @@ export const DomainSpec = z.strictObject({
         .string()
         .regex(/^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/)
         .optional(),
-      userData: z.string().max(64 * 1024),
+      userData: freeText(64 * 1024, 'all-but-nul'),
       publicKeys: z
         .array(
           z
             .string()
             .max(16 * 1024)
-            .regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/),
+            // One key on one line: type, base64 and an optional comment; a line break would add another key.
+            .regex(
+              /^(ssh-|ecdsa-|sk-)[A-Za-z0-9@._-]+ [A-Za-z0-9+/]+={0,3}( \P{Cc}*)?$/u,
+              'not an SSH public key (type, key and an optional comment, on one line)',
+            ),
         )
         .max(32),
     })
@@ -150,6 +184,47 @@ export function isUnder(path: string, root: string): boolean {
 export const CLOUD_INIT_DIR = '/var/lib/nova/cloud-init';
 export const cloudInitSeedPath = (vm: string) => `${CLOUD_INIT_DIR}/${vm}.iso`;
 
+const ipv4Number = (text: string) => text.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+
+/**
+ * A subnet as Nova sets it up: the host's own address is a host address of it (not the network or
+ * broadcast address), and a DHCP range is an ascending range of its host addresses without that one.
+ */
+function checkAddressing(
+  ipv4: { address: string; prefix: number; dhcp?: { start: string; end: string } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const size = 2 ** (32 - ipv4.prefix);
+  const address = ipv4Number(ipv4.address);
+  const first = Math.floor(address / size) * size;
+  const last = first + size - 1;
+  const subnet = `${ipv4.address}/${String(ipv4.prefix)}`;
+  if (address === first || address === last)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['address'],
+      message: `the ${address === first ? 'network' : 'broadcast'} address of ${subnet}, not a host address`,
+    });
+  if (ipv4.dhcp === undefined) return;
+  const start = ipv4Number(ipv4.dhcp.start);
+  const end = ipv4Number(ipv4.dhcp.end);
+  for (const [key, value] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (value <= first || value >= last)
+      ctx.addIssue({ code: 'custom', path: ['dhcp', key], message: `not a host address inside ${subnet}` });
+  }
+  if (start > end)
+    ctx.addIssue({ code: 'custom', path: ['dhcp', 'end'], message: 'the DHCP range ends before it starts' });
+  else if (address >= start && address <= end)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dhcp'],
+      message: `the DHCP range contains ${ipv4.address}, the host's own address`,
+    });
+}
+
 export const NetworkSpec = z.strictObject({
   name: ResourceName,
   ownership: Ownership,
@@ -163,6 +238,7 @@ export const NetworkSpec = z.strictObject({
       prefix: z.number().int().min(8).max(30),
       dhcp: z.strictObject({ start: Ipv4Address, end: Ipv4Address }).optional(),
     })
+    .superRefine(checkAddressing)
     .optional(),
   dns: z.boolean(),
 });
@@ -191,6 +267,19 @@ export const VolumeSpec = z.strictObject({
 });
 export type VolumeSpec = z.infer<typeof VolumeSpec>;
 
+/** An image reference: [registry/]repository[:tag][@digest], or an image id. */
+export const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._/:@-]*$/i;
+/** What Docker and Podman accept as a volume's name: never a path, which would make it a bind mount. */
+const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** An IPv4 subnet in CIDR form, such as 10.90.0.0/24. */
+export const Ipv4Cidr = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/,
+    'not an IPv4 subnet in CIDR form, such as 10.90.0.0/24',
+  );
+
 export const ContainerSpec = z.strictObject({
   name: ResourceName,
   ownership: Ownership,
@@ -198,9 +287,16 @@ export const ContainerSpec = z.strictObject({
     .string()
     .min(1)
     .max(512)
-    .regex(/^[^\s]+$/, 'an image reference has no spaces'),
-  command: z.array(z.string().max(4096)).max(256).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(65536)),
+    .regex(
+      IMAGE_REFERENCE,
+      'not an image reference (letters, digits and . _ / : @ - only, e.g. docker.io/library/alpine:3.20)',
+    ),
+  /** argv, never a shell line: each element reaches the program as it is. */
+  command: z.array(freeText(4096, 'all-but-nul')).max(256).optional(),
+  env: z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, 'not an environment variable name'),
+    freeText(65536, 'all-but-nul'),
+  ),
   ports: z
     .array(
       z.strictObject({
@@ -213,13 +309,31 @@ export const ContainerSpec = z.strictObject({
     .max(256),
   mounts: z
     .array(
-      z.strictObject({
-        type: z.enum(['bind', 'volume']),
-        /** An absolute host path (bind) or a volume name. */
-        source: z.string().min(1).max(4096),
-        target: AbsolutePath,
-        readOnly: z.boolean(),
-      }),
+      z
+        .strictObject({
+          type: z.enum(['bind', 'volume']),
+          /** An absolute host path (bind) or a volume name. */
+          source: z.string().min(1).max(4096),
+          target: AbsolutePath.refine(
+            (path) => !/[:,]/.test(path),
+            'a colon or comma is not allowed in a mount path',
+          ),
+          readOnly: z.boolean(),
+        })
+        .superRefine((mount, ctx) => {
+          // Docker's bind syntax is source:target[:options]: a colon or comma would add options of its own.
+          const problem =
+            mount.type === 'volume'
+              ? VOLUME_NAME.test(mount.source)
+                ? undefined
+                : 'not a volume name (a host folder is a bind mount)'
+              : AbsolutePath.safeParse(mount.source).success
+                ? /[:,]/.test(mount.source)
+                  ? 'a colon or comma is not allowed in a mount path'
+                  : undefined
+                : 'a bind mount’s source must be an absolute path without . or .. parts or control characters';
+          if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['source'], message: problem });
+        }),
     )
     .max(256),
   /** The engine network to join (bridge, host, none, or one Nova creates for the project). */
@@ -248,7 +362,7 @@ export const EngineNetworkSpec = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/),
   ownership: Ownership,
   internal: z.boolean(),
-  subnet: z.string().optional(),
+  subnet: Ipv4Cidr.optional(),
   gateway: Ipv4Address.optional(),
 });
 export type EngineNetworkSpec = z.infer<typeof EngineNetworkSpec>;
@@ -267,6 +381,7 @@ export const HostBridgeSpec = z.strictObject({
       prefix: z.number().int().min(8).max(30),
       dhcp: z.strictObject({ start: Ipv4Address, end: Ipv4Address }).optional(),
     })
+    .superRefine(checkAddressing)
     .optional(),
 });
 export type HostBridgeSpec = z.infer<typeof HostBridgeSpec>;

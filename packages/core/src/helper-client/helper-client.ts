@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import { DBusError, type Message, type MessageBus, MessageType } from 'dbus-next';
 
 import { describeZodError, NovaError } from '../contract/errors.js';
 import {
+  CallId,
   errorCodeForHelperErrorName,
   HELPER_BUS_NAME,
   HELPER_INTERFACE,
@@ -94,6 +97,28 @@ export function helperCallError(err: unknown, method: string): NovaError {
   return new NovaError('failed', err instanceof Error ? err.message : String(err));
 }
 
+/** A fresh id for one call: random, so that the ids of two clients never meet in the audit log. */
+export function newCallId(): string {
+  return randomUUID();
+}
+
+/** An error of one helper call, carrying that call's id: the key of its entry in the helper's audit log. */
+export class HelperCallError extends NovaError {
+  constructor(
+    error: NovaError,
+    readonly method: string,
+    readonly callId: string,
+  ) {
+    super(error.code, error.message, error.detail);
+    this.name = 'HelperCallError';
+  }
+}
+
+export interface HelperCallOptions {
+  /** The call's id (CallId in the contract); a fresh random one by default. */
+  callId?: string;
+}
+
 type SignalListener = <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void;
 
 /** Calls the privileged helper through the contract: input checked before sending, output after. */
@@ -108,11 +133,28 @@ export class HelperClient {
     return new HelperClient(await connectSystemBus());
   }
 
-  async call<M extends HelperMethodName>(method: M, input: HelperInput<M>): Promise<HelperOutput<M>> {
+  /**
+   * Calls one method with a call id (a fresh one unless `options` names it), which the helper's audit
+   * log records; an error of the call is a {@link HelperCallError} that carries it.
+   */
+  async call<M extends HelperMethodName>(
+    method: M,
+    input: HelperInput<M>,
+    options: HelperCallOptions = {},
+  ): Promise<HelperOutput<M>> {
+    const callId = options.callId ?? newCallId();
+    const fail = (code: NovaError['code'], message: string, detail?: string) =>
+      new HelperCallError(new NovaError(code, message, detail), method, callId);
+    const id = CallId.safeParse(callId);
+    if (!id.success)
+      throw fail(
+        'invalid-input',
+        `${method}: callId: ${id.error.issues.map((issue) => issue.message).join('; ')}`,
+      );
     const spec = helperMethods[method];
     const request = spec.input.safeParse(input);
     if (!request.success) {
-      throw new NovaError('invalid-input', `${method}: ${describeZodError(request.error)}`);
+      throw fail('invalid-input', `${method}: ${describeZodError(request.error)}`);
     }
     let body: unknown[];
     try {
@@ -121,25 +163,24 @@ export class HelperClient {
         path: HELPER_OBJECT_PATH,
         interface: HELPER_INTERFACE,
         member: method,
-        signature: 's',
-        body: [JSON.stringify(request.data)],
+        signature: 'ss',
+        body: [JSON.stringify(request.data), callId],
         timeoutMs: callTimeout(method, request.data),
       });
     } catch (err) {
-      throw helperCallError(err, method);
+      throw new HelperCallError(helperCallError(err, method), method, callId);
     }
     const [reply] = body;
-    if (typeof reply !== 'string')
-      throw new NovaError('failed', `Nova's helper sent a malformed reply to ${method}`);
+    if (typeof reply !== 'string') throw fail('failed', `Nova's helper sent a malformed reply to ${method}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(reply);
     } catch {
-      throw new NovaError('failed', `Nova's helper sent a reply to ${method} that is not JSON`);
+      throw fail('failed', `Nova's helper sent a reply to ${method} that is not JSON`);
     }
     const output = spec.output.safeParse(parsed);
     if (!output.success) {
-      throw new NovaError(
+      throw fail(
         'failed',
         `Nova's helper sent a reply to ${method} that does not match the contract: ${describeZodError(output.error)}`,
         'The helper and this program may be different versions; reinstall Nova.',
@@ -150,6 +191,7 @@ export class HelperClient {
 
   readonly #listeners = new Set<SignalListener>();
   readonly #subscribers = new Set<SignalListener>();
+  readonly #ownerListeners = new Set<(owner: string | undefined) => void>();
   /** The helper's unique bus name now: signals from anyone else are ignored, whatever they claim. */
   #helperOwner: string | undefined;
   #watching: Promise<void> | undefined;
@@ -169,6 +211,7 @@ export class HelperClient {
       if (name !== HELPER_BUS_NAME || typeof owner !== 'string') return;
       this.#helperOwner = owner === '' ? undefined : owner;
       if (owner !== '' && this.#subscribers.size > 0) void this.call('Subscribe', {}).catch(() => undefined);
+      for (const listener of [...this.#ownerListeners]) listener(this.#helperOwner);
       return;
     }
     if (header.sender === undefined || header.sender !== this.#helperOwner) return;
@@ -255,6 +298,16 @@ export class HelperClient {
       this.#subscribers.delete(listener);
       if (this.#subscribers.size === 0) await this.call('Unsubscribe', {}).catch(() => undefined);
     };
+  }
+
+  /**
+   * Tells `listener` each time the helper's bus name changes owner: undefined when the helper went away
+   * (it exited or was killed), its new unique name when one took its place.
+   */
+  async onOwnerChange(listener: (owner: string | undefined) => void): Promise<() => void> {
+    await this.#watchOwner();
+    this.#ownerListeners.add(listener);
+    return () => this.#ownerListeners.delete(listener);
   }
 
   /** Whether the bus connection was lost (the client then needs replacing). */
