@@ -1,9 +1,17 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** One changing call, as the audit log keeps it. */
+import { LineAppender } from '@nova/core/node';
+
+/** One changing call, or one call polkit refused, as the audit log keeps it. */
 export interface AuditEntry {
   time: string;
+  /** The caller's id for the call (or the one the helper made when it gave none). */
+  callId: string;
+  /** Whether the caller chose `callId`, or the helper made it. */
+  callIdBy: 'caller' | 'helper';
+  /** The D-Bus serial of the call's message, unique per sender connection. */
+  serial?: number;
   uid: number | undefined;
   sender: string;
   method: string;
@@ -35,6 +43,7 @@ export function redact(value: unknown, key = ''): unknown {
  */
 export class AuditLog {
   #ready: Promise<void> | undefined;
+  #lines: LineAppender | undefined;
 
   constructor(
     readonly file: string = process.env['NOVA_AUDIT_LOG'] ?? DEFAULT_AUDIT_LOG,
@@ -45,7 +54,16 @@ export class AuditLog {
     try {
       this.#ready ??= mkdir(dirname(this.file), { recursive: true, mode: 0o750 }).then(() => undefined);
       await this.#ready;
-      await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      // One write per line: a crash cuts at most the line being written, which the next start cuts off.
+      this.#lines ??= new LineAppender(this.file, {
+        mode: 0o600,
+        onTorn: (fragment) => {
+          this.warn(
+            `nova-helper: the audit log ${this.file} ended in an incomplete entry left by a crash; it was cut off: ${fragment}`,
+          );
+        },
+      });
+      await this.#lines.append(JSON.stringify(entry));
     } catch (err) {
       this.warn(
         `nova-helper: cannot write the audit log ${this.file}: ${err instanceof Error ? err.message : String(err)}`,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { CLOUD_INIT_DIR, cloudInitSeedPath, type DomainSpec, NovaError } from '@nova/core';
+import { syncDirectory, syncFile } from '@nova/core/node';
 
 function run(file: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,7 +54,9 @@ export async function writeCloudInitSeed(
       const { copyFile } = await import('node:fs/promises');
       await copyFile(join(work, 'seed.iso'), `${target}.tmp`);
     });
+    await syncFile(`${target}.tmp`);
     await rename(`${target}.tmp`, target);
+    await syncDirectory(CLOUD_INIT_DIR);
     return target;
   } finally {
     await rm(work, { recursive: true, force: true });

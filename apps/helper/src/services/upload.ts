@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { NovaError } from '@nova/core';
+import { removeStaleTemporaries, syncDirectory, syncFile } from '@nova/core/node';
+
+const UPLOAD_TEMPORARY = /^\.nova-upload-(\d+)-\d+$/;
 
 /** The primary group of a uid, from /etc/passwd. */
 export async function primaryGroup(uid: number): Promise<number | undefined> {
@@ -82,6 +85,8 @@ export async function uploadIntoFolder(
 ): Promise<{ path: string; format: string; sizeBytes: number }> {
   const gid = uid === 0 ? 0 : await primaryGroup(uid);
   if (gid === undefined) throw new NovaError('failed', `uid ${uid} has no entry in /etc/passwd`);
+  // An upload killed midway leaves its image-sized temporary file: the next upload removes it.
+  await removeStaleTemporaries(folder, UPLOAD_TEMPORARY);
   const temporary = join(folder, `.nova-upload-${process.pid}-${Date.now()}`);
   const target = join(folder, name);
   try {
@@ -116,7 +121,9 @@ export async function uploadIntoFolder(
     if (wanted !== undefined && wanted !== format)
       throw new NovaError('invalid-input', `${source} is ${format}, not ${wanted}`);
     await chmod(temporary, 0o600);
+    await syncFile(temporary);
     await rename(temporary, target);
+    await syncDirectory(folder);
     return { path: target, format, sizeBytes: (await stat(target)).size };
   } catch (err) {
     await rm(temporary, { force: true });

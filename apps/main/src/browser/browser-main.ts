@@ -1,7 +1,7 @@
 // Browser mode: Nova's backend under plain Node, serving the renderer on 127.0.0.1.
 import { parseArgs } from 'node:util';
 
-import { createNovaServices } from '@nova/core/node';
+import { createNovaServices, writeFileAtomic } from '@nova/core/node';
 
 import { createBackend } from '../backend/backend.js';
 import { rendererDir } from './renderer-dir.js';
@@ -28,8 +28,8 @@ async function main(): Promise<void> {
   if (values.reason !== undefined) process.stdout.write(`Nova runs in browser mode: ${values.reason}\n`);
   process.stdout.write(`Open Nova at ${server.url}\n`);
   if (values['url-file'] !== undefined) {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(values['url-file'], `${server.url}\n`, { mode: 0o600 });
+    // A reader polls for this file: it must find the whole address or nothing.
+    await writeFileAtomic(values['url-file'], `${server.url}\n`, 0o600);
   }
   const stop = (): void => {
     void server.close().then(() => {

@@ -3,7 +3,7 @@
 // Last-Modified the server sent with them), which becomes "<file>" only when complete; a later run
 // resumes a .partial left by an interrupted one with If-Range, or starts over when it has no validator.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { z } from 'zod';
 
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { refuseDowngrade } from './fetch.js';
 
 export interface DownloadProgress {
@@ -94,8 +94,31 @@ async function copyLocal(options: DownloadOptions, source: string): Promise<Down
     counting(0, (received) => options.onProgress?.({ received, total, resumedFrom: 0, attempt: 1 })),
     createWriteStream(partial),
   );
-  await rename(partial, options.dest);
+  await complete(partial, options.dest);
   return { path: options.dest, bytes: total, attempts: 1, resumedAt: [] };
+}
+
+/** Makes a whole .partial the file: flushed, renamed, the folder flushed; its validators go with it. */
+async function complete(partial: string, dest: string): Promise<void> {
+  const handle = await open(partial, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(partial, dest);
+  await syncDirectory(dirname(dest));
+  await rm(`${partial}.json`, { force: true });
+}
+
+/** Writes all of `bytes` at the end of the file (a write may take only part of them). */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done);
+    if (bytesWritten === 0) throw new Error('the disk took none of the bytes written');
+    done += bytesWritten;
+  }
 }
 
 class AttemptError extends Error {
@@ -222,7 +245,7 @@ async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: n
     let received = start;
     try {
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        await handle.write(chunk);
+        await writeAll(handle, chunk);
         received += chunk.length;
         poke();
         options.onProgress?.({ received, total, resumedFrom: start, attempt: attemptNo });
@@ -254,6 +277,7 @@ async function attempt(options: DownloadOptions, attemptNo: number, resumedAt: n
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
   const parsed = new URL(options.url);
   await mkdir(dirname(options.dest), { recursive: true });
+  // A copy from before is never used again (each deploy downloads anew): it goes first, to free its room.
   await rm(options.dest, { force: true });
   if (parsed.protocol === 'file:') return copyLocal(options, fileURLToPath(parsed));
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
@@ -267,8 +291,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       await attempt(options, n, resumedAt);
       const partial = `${options.dest}.partial`;
       const bytes = await sizeOf(partial);
-      await rename(partial, options.dest);
-      await rm(`${partial}.json`, { force: true });
+      await complete(partial, options.dest);
       return { path: options.dest, bytes, attempts: n, resumedAt };
     } catch (err) {
       last = err as Error;
