@@ -372,6 +372,24 @@ ensure_packages() {
 }
 
 # ---------------------------------------------------------------------------
+# bus activation files
+
+# The recovery tests hold a bus-activated service down by renaming its activation file; a run that
+# was killed meanwhile leaves it renamed. Put every such file back.
+BUS_SERVICES_DIR=/usr/share/dbus-1/system-services
+HELD_SUFFIX=.nova-recovery-held
+restore_held_activation() {
+  local held restored=0
+  for held in "$BUS_SERVICES_DIR"/*.service"$HELD_SUFFIX"; do
+    [ -e "$held" ] || continue
+    mv -f -- "$held" "${held%"$HELD_SUFFIX"}"
+    log "dbus: put back ${held%"$HELD_SUFFIX"} (held by an interrupted test)"
+    restored=1
+  done
+  if [ "$restored" = 1 ]; then bus_call ReloadConfig >/dev/null || true; fi
+}
+
+# ---------------------------------------------------------------------------
 # /dev/kvm
 
 setup_kvm() {
@@ -954,6 +972,7 @@ cmd_up() {
   fi
   setup_kvm
   start_dbus
+  restore_held_activation
   start_polkitd
   start_virtlogd
   start_libvirtd
@@ -1112,6 +1131,10 @@ cmd_status() {
   else
     report dbus stopped "no system bus on $DBUS_SOCKET"
   fi
+
+  local held
+  held=$(find "$BUS_SERVICES_DIR" -maxdepth 1 -name "*.service$HELD_SUFFIX" -printf '%f ' 2>/dev/null)
+  if [ -n "$held" ]; then report activation held "${held% } (scripts/lab.sh up puts them back)"; fi
 
   if [ "$bus" = 1 ] && name_has_owner "$POLKIT_NAME"; then
     report polkitd ok "owns $POLKIT_NAME"

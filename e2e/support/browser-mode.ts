@@ -8,6 +8,8 @@ import { REPO_ROOT } from './lab.js';
 export interface RunningBrowserMode {
   url: string;
   origin: string;
+  /** The backend's process id (browser mode runs as one process). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startBrowserMode(options: { cwd?: string } = {}): Promise<
   return {
     url,
     origin: new URL(url).origin,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) {

@@ -21,6 +21,7 @@ import {
   LIBVIRT_BUS_NAME,
   type LibvirtDbusClient,
   mapBounded,
+  POLKIT_BUS_NAME,
   unwrapVariant,
 } from '@nova/core/node';
 import { type Message as DBusMessage, Message, type MessageBus, MessageType } from 'dbus-next';
@@ -54,8 +55,12 @@ const STATE_AFTER_EVENT: Partial<Record<DomainChanged['event'], InstanceState>> 
 const NETWORK_EVENTS: NetworkChanged['event'][] = ['defined', 'undefined', 'started', 'stopped'];
 /** Domain name lookups in flight at once when the helper learns every domain's name. */
 const NAME_LOOKUPS_AT_ONCE = 16;
-/** How often libvirt's health is checked while someone listens; a socket watch catches most changes first. */
-const HEALTH_INTERVAL_MS = 3000;
+/**
+ * How often libvirt's and polkit's health is checked while someone listens: a crash of libvirtd leaves
+ * its socket behind and says nothing, so only asking finds it. Their names leaving the bus and the socket
+ * watch catch the other cases at once.
+ */
+const HEALTH_INTERVAL_MS = 2000;
 /** How often sockets of engines not followed yet are looked for (an engine installed or started later). */
 const ENGINE_POLL_MS = 3000;
 /** How long Subscribe waits for the engines' event streams to open, so that it misses nothing after. */
@@ -79,6 +84,8 @@ export interface FollowedEngine {
 }
 
 export interface EventSources {
+  /** Whether polkitd answers (PolkitAuthority.reachable): without it the helper authorizes nothing. */
+  polkit?: { reachable(): Promise<{ ok: boolean; detail: string }> };
   /** Starts watching host links; returns how to stop. */
   watchHostLinks?: (onChange: (event: HelperSignalPayload<'HostLinkChanged'>) => void) => { stop(): void };
   containerEngines?: readonly FollowedEngine[];
@@ -95,6 +102,10 @@ export class EventHub {
   #stops: (() => void)[] = [];
   #libvirtUp: boolean | undefined;
   #checking = false;
+  /** libvirt-dbus was replaced (a new process): its events since the old one died were lost. */
+  #libvirtRestarted = false;
+  #polkitUp: boolean | undefined;
+  #checkingPolkit = false;
   /** How to stop following each engine, while it is followed. */
   readonly #engineWatches = new Map<RelayedEngine, () => void>();
   #enginePoll: NodeJS.Timeout | undefined;
@@ -239,7 +250,10 @@ export class EventHub {
     await this.caller.addMatch(`type='signal',sender='${LIBVIRT_BUS_NAME}',interface='org.libvirt.Connect'`);
     await this.#refreshNames().catch(() => undefined);
     this.#libvirtUp = (await this.libvirt.check()).status === 'ok';
-    const timer = setInterval(() => void this.#checkLibvirt(), HEALTH_INTERVAL_MS);
+    const timer = setInterval(() => {
+      void this.#checkLibvirt();
+      void this.#checkPolkit();
+    }, HEALTH_INTERVAL_MS);
     timer.unref();
     this.#stops.push(() => {
       clearInterval(timer);
@@ -344,21 +358,29 @@ export class EventHub {
     }
   }
 
+  /**
+   * Asks libvirt (through libvirt-dbus) whether it answers, and tells subscribers when that changed. The
+   * call itself is what recovers: it makes the bus start libvirt-dbus again, and libvirt-dbus reconnect
+   * to a libvirtd that came back, registering its event callbacks anew.
+   */
   async #checkLibvirt(): Promise<void> {
     if (this.#checking || this.#subscribers.size === 0) return;
     this.#checking = true;
     try {
       const check = await this.libvirt.check();
       const up = check.status === 'ok';
-      if (up === this.#libvirtUp) return;
+      if (up === this.#libvirtUp && !(up && this.#libvirtRestarted)) return;
       this.#libvirtUp = up;
       if (!up) {
         this.log(`libvirt went away: ${check.detail}`);
         this.emit('BackendChanged', { backend: 'libvirt', status: 'unavailable', detail: check.detail });
         return;
       }
+      this.#libvirtRestarted = false;
       this.log('libvirt is back');
       this.#names.clear();
+      // Definitions remembered from before may be stale: libvirt's events in between were lost.
+      this.libvirt.forgetDomain();
       await this.#refreshNames().catch(() => undefined);
       // Fresh state with the news, so that clients need not ask.
       const domains = await this.libvirt.listDomains().catch(() => undefined);
@@ -373,15 +395,58 @@ export class EventHub {
     }
   }
 
+  /** Asks polkitd whether it answers, and tells subscribers when that changed. */
+  async #checkPolkit(): Promise<void> {
+    const polkit = this.sources.polkit;
+    if (polkit === undefined || this.#checkingPolkit || this.#subscribers.size === 0) return;
+    this.#checkingPolkit = true;
+    try {
+      const check = await polkit.reachable();
+      // The first look: a polkit that answers is no news (the subscription itself was authorized).
+      if (check.ok === (this.#polkitUp ?? true)) {
+        this.#polkitUp = check.ok;
+        return;
+      }
+      this.#polkitUp = check.ok;
+      this.log(check.ok ? 'polkit is back' : `polkit went away: ${check.detail}`);
+      this.emit('BackendChanged', {
+        backend: 'polkit',
+        status: check.ok ? 'available' : 'unavailable',
+        detail: check.detail,
+      });
+    } finally {
+      this.#checkingPolkit = false;
+    }
+  }
+
+  /** A service Nova depends on left the bus or came back: look at once rather than at the next tick. */
+  #onOwnerChanged(name: string, newOwner: string): void {
+    if (name === LIBVIRT_BUS_NAME) {
+      // Before the first check (#start) there is nothing to compare with: that check tells.
+      if (this.#libvirtUp === undefined) return;
+      if (newOwner !== '') this.#libvirtRestarted = true;
+      void this.#checkLibvirt();
+    } else if (name === POLKIT_BUS_NAME) {
+      void this.#checkPolkit();
+    }
+  }
+
   readonly #onMessage = (message: DBusMessage): void => {
     if (message.type !== MessageType.SIGNAL) return;
-    const header = message as unknown as { interface?: string; member?: string; body: unknown[] };
+    const header = message as unknown as {
+      sender?: string;
+      interface?: string;
+      member?: string;
+      body: unknown[];
+    };
     if (header.interface === 'org.freedesktop.DBus' && header.member === 'NameOwnerChanged') {
+      if (header.sender !== 'org.freedesktop.DBus') return;
       const [name, , newOwner] = header.body;
-      if (typeof name === 'string' && name.startsWith(':') && newOwner === '') {
+      if (typeof name !== 'string' || typeof newOwner !== 'string') return;
+      if (name.startsWith(':') && newOwner === '') {
         this.#subscribers.delete(name);
         this.#stopEnginesWhenIdle();
-      }
+      } else this.#onOwnerChanged(name, newOwner);
       return;
     }
     if (header.interface !== 'org.libvirt.Connect') return;

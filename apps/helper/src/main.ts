@@ -42,6 +42,7 @@ interface IncomingCall {
   member?: string;
   sender?: string;
   signature?: string;
+  serial?: number;
   body: unknown[];
 }
 
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     socket: ROOT_ENGINE_SOCKETS[engine],
     watch: engines[engine].watch.bind(engines[engine]),
   }));
-  const hub = new EventHub(bus, caller, libvirt, { watchHostLinks, containerEngines }, log);
+  const hub = new EventHub(bus, caller, libvirt, { watchHostLinks, containerEngines, polkit }, log);
   const host = hostMethods({
     origins,
     libvirtBridges: async () =>
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
       sender,
       member: header.member ?? '',
       signature: header.signature ?? '',
+      serial: header.serial,
       body: header.body,
     };
     void dispatch(deps, request)

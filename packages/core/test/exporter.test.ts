@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ContainerStats } from '../src/contract/container-types.js';
 import { NovaError } from '../src/contract/errors.js';
 import type { DomainStats } from '../src/contract/helper-types.js';
+import { polkitUnreachable } from '../src/dbus/polkit.js';
 import {
   defaultExporterConfig,
   type ExporterConfig,
@@ -92,12 +93,13 @@ function listing(vmState: 'running' | 'stopped' = 'running'): InstanceList {
 /** A fake host: counts every call the exporter makes to it. */
 function fakeDeps() {
   const calls = { total: 0 };
-  const state = { list: listing() };
+  const state = { list: listing(), statusError: undefined as Error | undefined };
   const count = () => {
     calls.total++;
   };
   const helper = ((method: string) => {
     count();
+    if (method === 'GetStatus' && state.statusError !== undefined) return Promise.reject(state.statusError);
     if (method === 'GetStatus')
       return Promise.resolve({
         helperVersion: '0',
@@ -286,6 +288,29 @@ describe('the exporter’s metrics', () => {
     // An engine that is not installed is no backend that is down.
     expect(value(families, 'nova_backend_up', /backend="podman"/)).toBeUndefined();
     expect(value(families, 'nova_instance_state', /name="web".*network="default"/)).toBeDefined();
+  });
+
+  it('keeps the helper up but polkit down when the helper answers that it cannot ask polkit', async () => {
+    const { exporter, state } = await started();
+    let families = parseExposition(await exporter.render());
+    expect(value(families, 'nova_helper_up')).toBe(1);
+    expect(value(families, 'nova_backend_up', /backend="polkit"/)).toBe(1);
+
+    state.statusError = polkitUnreachable('the name has no owner', 'dev.nova.status');
+    await exporter.refresh();
+    families = parseExposition(await exporter.render());
+    expect(value(families, 'nova_helper_up')).toBe(1);
+    expect(value(families, 'nova_backend_up', /backend="polkit"/)).toBe(0);
+
+    // A helper that does not answer says nothing of polkit.
+    state.statusError = new NovaError(
+      'backend-unavailable',
+      'Nova’s helper (dev.nova.Helper1) did not answer',
+    );
+    await exporter.refresh();
+    families = parseExposition(await exporter.render());
+    expect(value(families, 'nova_helper_up')).toBe(0);
+    expect(value(families, 'nova_backend_up', /backend="polkit"/)).toBeUndefined();
   });
 
   it('counts state changes between listings', async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineWatchStatus } from '../src/containers/engine.js';
 import type { ContainerEvent } from '../src/contract/container-types.js';
 import type { DomainChanged, HelperSignalName, HelperSignalPayload } from '../src/contract/helper.js';
-import { type HelperSubscriber, watchHelperSignals } from '../src/instances/helper-signals.js';
+import { HELPER_GONE, type HelperSubscriber, watchHelperSignals } from '../src/instances/helper-signals.js';
 import {
   ChangeCoalescer,
   type ContainerEventSource,
@@ -298,14 +298,52 @@ describe('watchInstances', () => {
     state.vm?.status('unavailable', 'Nova’s helper is not installed');
     vi.runAllTimers();
     state.vm?.backend({ backend: 'docker', status: 'unavailable', detail: 'gone' });
+    state.vm?.status('available', 'subscribed');
+    vi.runAllTimers();
     state.vm?.backend({ backend: 'libvirt', status: 'available', detail: 'back' });
     state.container?.status({ engine: 'podman', status: 'unavailable', detail: 'stream ended' });
     vi.runAllTimers();
     expect(seen).toEqual([
       { source: 'libvirt', reason: 'libvirt: unavailable (Nova’s helper is not installed)', live: false },
       { source: 'libvirt', reason: 'libvirt: reachable', live: true },
+      // libvirt came back (after a failure the helper saw): listed again, though nothing was down here.
+      { source: 'libvirt', reason: 'libvirt: reachable', live: true },
       { source: 'podman', reason: 'podman: unavailable (stream ended)', live: false },
     ]);
+  });
+
+  it('keeps VMs unavailable while any of the helper, polkit and libvirt fails, naming the first', () => {
+    const { state, containers, vms } = sources();
+    const seen: InstanceChange[] = [];
+    watchInstances({ containers, vms }, (change) => seen.push(change));
+    const step = (call: () => void) => {
+      call();
+      vi.runAllTimers();
+    };
+    step(() => state.vm?.backend({ backend: 'libvirt', status: 'unavailable', detail: 'libvirtd is gone' }));
+    step(() => state.vm?.backend({ backend: 'polkit', status: 'unavailable', detail: 'polkit is gone' }));
+    // polkit comes back while libvirt is still down: not live yet, and libvirt's failure is named.
+    step(() => state.vm?.backend({ backend: 'polkit', status: 'available', detail: 'polkit answers' }));
+    step(() => state.vm?.backend({ backend: 'libvirt', status: 'available', detail: 'libvirt answers' }));
+    expect(seen.map((change) => change.reason)).toEqual([
+      'libvirt: unavailable (libvirtd is gone)',
+      'libvirt: unavailable (polkit is gone)',
+      'libvirt: unavailable (libvirtd is gone)',
+      'libvirt: reachable',
+    ]);
+  });
+
+  it('forgets what an earlier helper said failed once a helper subscription is back', () => {
+    const { state, containers, vms } = sources();
+    const seen: InstanceChange[] = [];
+    watchInstances({ containers, vms }, (change) => seen.push(change));
+    state.vm?.backend({ backend: 'libvirt', status: 'unavailable', detail: 'libvirtd is gone' });
+    vi.runAllTimers();
+    state.vm?.status('unavailable', 'the helper went away');
+    vi.runAllTimers();
+    state.vm?.status('available', 'the helper is back');
+    vi.runAllTimers();
+    expect(seen.map((change) => change.live)).toEqual([false, false, true]);
   });
 
   it('works with containers alone (no helper) and reports nothing after stop', () => {
@@ -329,9 +367,20 @@ describe('watchHelperSignals', () => {
 
   type Listener = <S extends HelperSignalName>(signal: S, payload: HelperSignalPayload<S>) => void;
 
-  /** A helper client double: `failures` subscriptions fail before one succeeds. */
+  /**
+   * A helper client double: `failures` subscriptions fail before one succeeds; `running` says whether a
+   * helper answers a renewed Subscribe (the bus starts one on a call, unless it is held down).
+   */
   function helper(failures: number) {
-    const state = { attempts: 0, listener: undefined as Listener | undefined, unsubscribed: 0, lost: false };
+    const state = {
+      attempts: 0,
+      renewals: 0,
+      running: true,
+      listener: undefined as Listener | undefined,
+      owner: undefined as ((owner: string | undefined) => void) | undefined,
+      unsubscribed: 0,
+      lost: false,
+    };
     const client: HelperSubscriber = {
       get lost() {
         return state.lost;
@@ -344,6 +393,16 @@ describe('watchHelperSignals', () => {
           state.unsubscribed++;
           return Promise.resolve();
         });
+      },
+      onOwnerChange: (listener) => {
+        state.owner = listener;
+        return Promise.resolve(() => {
+          state.owner = undefined;
+        });
+      },
+      call: () => {
+        state.renewals++;
+        return state.running ? Promise.resolve({ subscribers: 1 }) : Promise.reject(new Error('no helper'));
       },
     };
     return { state, connect: () => Promise.resolve(client) };
@@ -399,6 +458,50 @@ describe('watchHelperSignals', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(state.attempts).toBe(2);
     expect(seen.at(-1)).toBe('available: Nova’s helper sends libvirt’s changes');
+    stop();
+  });
+
+  it('says at once that the helper went away, and subscribes again with a growing wait until it is back', async () => {
+    const { state, connect } = helper(0);
+    const { seen, watcher } = recorder();
+    const stop = watchHelperSignals(connect, watcher, { reviveMs: 100, maxRetryMs: 400 });
+    await vi.advanceTimersByTimeAsync(0);
+    state.running = false;
+    state.owner?.(undefined);
+    expect(seen.at(-1)).toBe(`unavailable: ${HELPER_GONE}`);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(state.renewals).toBe(1);
+    expect(seen.at(-1)).toBe(`unavailable: ${HELPER_GONE}`);
+    await vi.advanceTimersByTimeAsync(100 + 200 + 400);
+    expect(state.renewals).toBe(4);
+    // The wait stops growing at maxRetryMs.
+    await vi.advanceTimersByTimeAsync(399);
+    expect(state.renewals).toBe(4);
+    state.running = true;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(state.renewals).toBe(5);
+    expect(seen.at(-1)).toBe('available: Nova’s helper is back and sends libvirt’s changes');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(state.renewals).toBe(5);
+    stop();
+  });
+
+  it('subscribes to a new helper at once when someone else started it', async () => {
+    const { state, connect } = helper(0);
+    const { seen, watcher } = recorder();
+    const stop = watchHelperSignals(connect, watcher, { reviveMs: 1000 });
+    await vi.advanceTimersByTimeAsync(0);
+    state.owner?.(undefined);
+    state.owner?.(':1.42');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(state.renewals).toBe(1);
+    expect(seen.slice(-2)).toEqual([
+      `unavailable: ${HELPER_GONE}`,
+      'available: Nova’s helper is back and sends libvirt’s changes',
+    ]);
+    // The revival planned when it went away is not made as well.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(state.renewals).toBe(1);
     stop();
   });
 

@@ -272,7 +272,8 @@ export class HelperEngine implements ContainerEngine {
               status: 'available' | 'unavailable';
               detail: string;
             };
-            if (change.backend === this.engine)
+            // Without polkit the helper relays nothing: the engine is as unreachable as if it were down.
+            if (change.backend === this.engine || change.backend === 'polkit')
               watcher.status({ engine: this.engine, status: change.status, detail: change.detail });
           }
         });

@@ -271,8 +271,11 @@ export const HostLinkChanged = z.object({
 export type HostLinkChanged = z.infer<typeof HostLinkChanged>;
 
 export const BackendChanged = z.object({
-  /** libvirt, or a root-owned container engine whose event stream the helper follows. */
-  backend: z.enum(['libvirt', 'docker', 'podman']),
+  /**
+   * libvirt, a root-owned container engine whose event stream the helper follows, or polkit (without
+   * it the helper authorizes no call, so nothing reached through the helper can be listed).
+   */
+  backend: z.enum(['libvirt', 'docker', 'podman', 'polkit']),
   status: z.enum(['available', 'unavailable']),
   detail: z.string(),
   /** With "available": the state as it is now, so a client need not ask. */

@@ -7,6 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { ContainerManager } from '../containers/container-manager.js';
 import type { ContainerStats } from '../contract/container-types.js';
 import type { DomainStats } from '../contract/helper-types.js';
+import { isPolkitUnreachable } from '../dbus/polkit.js';
 import type { HostCounters } from '../metrics/proc.js';
 import { MetricsSampler, type MetricsSources } from '../metrics/sampler.js';
 import { metricsSources } from '../metrics/sources.js';
@@ -86,6 +87,8 @@ export class NovaExporter {
   #vmNics = new Map<string, { state: string; networks: string[] }>();
   #containerNetworks = new Map<string, string[]>();
   #helperUp: boolean | undefined;
+  /** From the helper's answer: false when it could not authorize because polkit does not answer. */
+  #polkitUp: boolean | undefined;
   #drift: DriftReading | undefined;
   #lastRefresh = Number.NEGATIVE_INFINITY;
   #lastDrift = Number.NEGATIVE_INFINITY;
@@ -313,10 +316,16 @@ export class NovaExporter {
   async #refresh(): Promise<void> {
     const [list, status] = await Promise.all([
       this.#timed('nova', 'list_instances', () => this.#deps.instances.list()).catch(() => undefined),
-      this.#timed('helper', 'get_status', () => this.#deps.helper('GetStatus', {})).catch(() => undefined),
+      this.#timed('helper', 'get_status', () => this.#deps.helper('GetStatus', {})).then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
       this.#readContainerNetworks(),
     ]);
-    this.#helperUp = status !== undefined;
+    const polkitDown = !status.ok && isPolkitUnreachable(status.error);
+    // The helper answered even when it could not authorize the call: polkit is what is down then.
+    this.#helperUp = status.ok || polkitDown;
+    this.#polkitUp = status.ok ? true : polkitDown ? false : undefined;
     this.#version++;
     if (list === undefined) return;
     this.#list = list;
@@ -661,12 +670,13 @@ export class NovaExporter {
     });
     gauge(
       'nova_backend_up',
-      'Whether a backend (libvirt, docker, podman, bolt) answered at the last interval; backends not installed are left out.',
+      'Whether a backend (libvirt, docker, podman, bolt, polkit) answered at the last interval; backends not installed are left out, and polkit while the helper does not answer.',
       ['backend'],
       (emit) => {
         for (const source of this.#list?.sources ?? []) {
           if (source.status !== 'absent') emit({ backend: source.id }, source.status === 'ok' ? 1 : 0);
         }
+        if (this.#polkitUp !== undefined) emit({ backend: 'polkit' }, this.#polkitUp ? 1 : 0);
       },
     );
     gauge(

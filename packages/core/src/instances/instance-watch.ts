@@ -274,6 +274,40 @@ export class ChangeCoalescer {
   }
 }
 
+/** What VMs depend on: the helper (its subscription), polkit (it authorizes each call) and libvirt. */
+type VmDependency = 'helper' | 'polkit' | 'libvirt';
+const VM_DEPENDENCIES: readonly VmDependency[] = ['helper', 'polkit', 'libvirt'];
+
+/**
+ * Whether libvirt's VMs are live: only while the helper follows them, polkit answers and libvirt does.
+ * A failure is told naming the first dependency that fails (again when that changes); each return of
+ * one ("available") is told while nothing else fails, because what changed meanwhile must be listed.
+ */
+export class VmLiveness {
+  readonly #failing = new Map<VmDependency, string>();
+  /** The failure told last; undefined once "available" was. */
+  #told: string | undefined;
+
+  constructor(private readonly report: (status: 'available' | 'unavailable', detail: string) => void) {}
+
+  update(dependency: VmDependency, ok: boolean, detail: string): void {
+    // A helper that subscribed anew (maybe a new process) has not said yet what it finds failing.
+    if (dependency === 'helper' && ok) this.#failing.clear();
+    if (ok) this.#failing.delete(dependency);
+    else this.#failing.set(dependency, detail);
+    const first = VM_DEPENDENCIES.find((name) => this.#failing.has(name));
+    if (first === undefined) {
+      this.#told = undefined;
+      this.report('available', detail);
+      return;
+    }
+    const why = this.#failing.get(first) ?? detail;
+    if (why === this.#told) return;
+    this.#told = why;
+    this.report('unavailable', why);
+  }
+}
+
 export interface InstanceEventSources {
   containers?: ContainerEventSource;
   vms?: VmEventSource;
@@ -304,6 +338,9 @@ export function watchInstances(
     );
   }
   if (sources.vms !== undefined) {
+    const vms = new VmLiveness((status, detail) => {
+      coalescer.source('libvirt', status, detail);
+    });
     stops.push(
       sources.vms.watch({
         domain: (signal) => {
@@ -311,10 +348,11 @@ export function watchInstances(
         },
         // Root-owned engines' BackendChanged reach the container side already (HelperEngine.watch).
         backend: (change) => {
-          if (change.backend === 'libvirt') coalescer.source('libvirt', change.status, change.detail);
+          if (change.backend === 'libvirt' || change.backend === 'polkit')
+            vms.update(change.backend, change.status === 'available', change.detail);
         },
         status: (status, detail) => {
-          coalescer.source('libvirt', status, detail);
+          vms.update('helper', status === 'available', detail);
         },
       }),
     );

@@ -77,7 +77,9 @@ export function libvirtError(err: unknown): NovaError {
       return new NovaError(
         'backend-unavailable',
         `libvirt is unreachable: libvirt-dbus (org.libvirt) is not available on the system bus (${err.text})`,
-        'Install the libvirt-dbus package.',
+        err.type === 'org.freedesktop.DBus.Error.ServiceUnknown'
+          ? 'Install the libvirt-dbus package (its bus activation file org.libvirt.service is missing).'
+          : 'libvirt-dbus failed to start: see the system bus log, and check that libvirtd runs.',
       );
     }
     if (err.type === 'org.freedesktop.DBus.Error.AccessDenied') {
