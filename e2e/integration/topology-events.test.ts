@@ -5,7 +5,12 @@
 import { rm, writeFile } from 'node:fs/promises';
 
 import type { InstanceChange } from '@nova/core';
-import { createNovaServices, type NetworkChange, type NovaServices } from '@nova/core/node';
+import {
+  createNovaServices,
+  type NetworkChange,
+  type NetworkWatchStatus,
+  type NovaServices,
+} from '@nova/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -50,11 +55,26 @@ afterAll(async () => {
   await run('docker', ['network', 'rm', engineNetwork]);
 });
 
-/** Follows networks until stopped, keeping what came. */
-function follow(): { changes: NetworkChange[]; stop: () => void } {
+/** Follows networks until stopped, keeping what came and which sources are followed now. */
+function follow(): {
+  changes: NetworkChange[];
+  live: (source: NetworkWatchStatus['source']) => Promise<void>;
+  stop: () => void;
+} {
   const changes: NetworkChange[] = [];
-  const stop = services.watchNetworks((change) => changes.push(change));
-  return { changes, stop };
+  const followed = new Set<string>();
+  const stop = services.watchNetworks(
+    (change) => changes.push(change),
+    (status) => {
+      if (status.live) followed.add(status.source);
+      else followed.delete(status.source);
+    },
+  );
+  // A change made before its source is followed would be missed: wait until it is.
+  const live = async (source: NetworkWatchStatus['source']) => {
+    await waitFor(() => (followed.has(source) ? true : undefined), 30_000, `${source} followed`);
+  };
+  return { changes, live, stop };
 }
 
 const isolatedNetworkXml = (name: string) =>
@@ -63,10 +83,9 @@ const isolatedNetworkXml = (name: string) =>
 
 describe('watchNetworks', () => {
   it('reports a libvirt network defined, started, stopped and removed with virsh', async () => {
-    const { changes, stop } = follow();
+    const { changes, live, stop } = follow();
     try {
-      // The subscription is made in the background: wait until the helper's signals flow.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await live('helper');
       const file = `/tmp/${libvirtNetwork}.xml`;
       await writeFile(file, isolatedNetworkXml(libvirtNetwork));
       await virsh('net-define', file);
@@ -74,37 +93,37 @@ describe('watchNetworks', () => {
       await virsh('net-start', libvirtNetwork);
       const seen = (event: string) => () =>
         changes.find((c) => c.source === 'libvirt' && c.name === libvirtNetwork && c.event === event);
-      await waitFor(seen('defined'), 2000, 'defined');
-      await waitFor(seen('started'), 2000, 'started');
+      await waitFor(seen('defined'), 30_000, 'defined');
+      await waitFor(seen('started'), 30_000, 'started');
       // Starting the network made its bridge: the host's links are followed too.
       await waitFor(
         () => changes.find((c) => c.source === 'host' && c.name === bridge),
-        2000,
+        30_000,
         `a change of ${bridge}`,
       );
       await virsh('net-destroy', libvirtNetwork);
       await virsh('net-undefine', libvirtNetwork);
-      await waitFor(seen('stopped'), 2000, 'stopped');
-      await waitFor(seen('undefined'), 2000, 'undefined');
+      await waitFor(seen('stopped'), 30_000, 'stopped');
+      await waitFor(seen('undefined'), 30_000, 'undefined');
     } finally {
       stop();
     }
   });
 
   it('reports a Docker network created, a container connected to it, and the network removed', async () => {
-    const { changes, stop } = follow();
+    const { changes, live, stop } = follow();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await live('docker');
       await mustRun('docker', ['network', 'create', '--label', 'dev.nova.test=1', engineNetwork]);
       await startContainer(containerName);
       await mustRun('docker', ['network', 'connect', engineNetwork, containerName]);
       const seen = (event: string) => () =>
         changes.find((c) => c.source === 'docker' && c.name === engineNetwork && c.event === event);
-      await waitFor(seen('create'), 2000, 'create');
-      await waitFor(seen('connect'), 2000, 'connect');
+      await waitFor(seen('create'), 30_000, 'create');
+      await waitFor(seen('connect'), 30_000, 'connect');
       await removeContainer(containerName);
       await mustRun('docker', ['network', 'rm', engineNetwork]);
-      await waitFor(seen('destroy'), 2000, 'destroy');
+      await waitFor(seen('destroy'), 30_000, 'destroy');
     } finally {
       stop();
     }
@@ -114,7 +133,7 @@ describe('watchNetworks', () => {
     const instanceChanges: InstanceChange[] = [];
     const stopInstances = services.watchInstances((change) => instanceChanges.push(change));
     const networks = follow();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await networks.live('helper');
     // Ending the network watch must not unsubscribe the helper's signals the instance watch needs.
     networks.stop();
     const name = uniqueName('tev-late');
@@ -122,11 +141,12 @@ describe('watchNetworks', () => {
     try {
       const later = follow();
       try {
+        await later.live('helper');
         await writeFile(file, `<network><name>${name}</name></network>`);
         await virsh('net-define', file);
         await waitFor(
           () => later.changes.find((c) => c.name === name && c.event === 'defined'),
-          2000,
+          30_000,
           'defined, seen by a watcher that came later',
         );
       } finally {

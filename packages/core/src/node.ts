@@ -23,11 +23,18 @@ export * from './containers/engines.js';
 export * from './containers/helper-engine.js';
 export * from './containers/tarball.js';
 export { BoundedCaller, DBusCallTimeout, LIMITS_EXCEEDED } from './dbus/bounded-caller.js';
+export * from './dbus/polkit.js';
 export { connectSystemBus } from './dbus/system-bus.js';
 export * from './diag/checks.js';
 export * from './diag/diag.js';
 export * from './exporter/index.js';
-export { helperCallError, HelperClient } from './helper-client/helper-client.js';
+export {
+  HelperCallError,
+  helperCallError,
+  type HelperCallOptions,
+  HelperClient,
+  newCallId,
+} from './helper-client/helper-client.js';
 export * from './instances/helper-signals.js';
 export * from './instances/instance-watch.js';
 export * from './libvirt/domain-builder.js';
@@ -56,6 +63,13 @@ export type NetworkChange =
   | { source: 'host'; name: string; event: HostLinkChanged['event'] }
   | { source: EngineName; name: string; event: string };
 
+/** Whether a source of network changes is being followed: the helper's signals, or an engine's events. */
+export interface NetworkWatchStatus {
+  source: 'helper' | EngineName;
+  live: boolean;
+  detail: string;
+}
+
 export interface NovaServices {
   instances: InstanceManager;
   /** Containers, images, engine networks and volumes of every reachable engine. */
@@ -68,8 +82,12 @@ export interface NovaServices {
   /**
    * Reports each change to a network as it happens: libvirt's networks and the host's links (the
    * helper's signals) and the networks of engines reached directly, until the returned function is called.
+   * `status` hears when each source starts or stops being followed (changes made meanwhile are missed).
    */
-  watchNetworks(listener: (change: NetworkChange) => void): () => void;
+  watchNetworks(
+    listener: (change: NetworkChange) => void,
+    status?: (status: NetworkWatchStatus) => void,
+  ): () => void;
   version(): Promise<VersionReport>;
   /** Networks on this host, for checking a NovaFile's references; what could not be asked is a warning. */
   hostFacts(): Promise<{ facts: HostFacts; warnings: string[] }>;
@@ -146,13 +164,13 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
         },
         listener,
       ),
-    watchNetworks: (listener) => {
+    watchNetworks: (listener, status) => {
       const ignore = () => undefined;
       const stops = [
         helperEvents.watch({
           domain: ignore,
           backend: ignore,
-          status: ignore,
+          status: (state, detail) => status?.({ source: 'helper', live: state === 'available', detail }),
           network: (change) => {
             listener({ source: 'libvirt', name: change.name, event: change.event });
           },
@@ -162,7 +180,8 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
         }),
         containers.watch({
           event: ignore,
-          status: ignore,
+          status: (engine) =>
+            status?.({ source: engine.engine, live: engine.status === 'available', detail: engine.detail }),
           network: (change) => {
             listener({ source: change.engine, name: change.network, event: change.action });
           },
@@ -230,6 +249,7 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
 
 export { NovaError };
 export * from './fs/atomic-write.js';
+export * from './fs/json-lines.js';
 export * from './host/ip-link.js';
 export * from './instances/instance-actions.js';
 export * from './instances/instance-details.js';
@@ -241,6 +261,8 @@ export * from './novafile/load.js';
 export * from './novafile/novafile-service.js';
 export * from './novafile/plan.js';
 export * from './novafile/resolve.js';
+export * from './storage/ensure-pool.js';
+export * from './storage/pool-choices.js';
 export * from './templates/index.js';
 export * from './topology/index.js';
 export * from './wizard/index.js';

@@ -15,6 +15,8 @@ export interface WatchOptions {
   restartDelayMs?: number;
   /** Told when the monitor process starts (its pid) or exits unexpectedly; for logs and tests. */
   onMonitor?: (event: { started: number } | { exited: number | null }) => void;
+  /** Told after each listing of the links: a change made after it is reported (for tests). */
+  onListed?: () => void;
 }
 
 const MAX_RESTART_DELAY_MS = 60_000;
@@ -53,6 +55,7 @@ export function watchHostLinks(
         if (stopped) return;
         const before = known;
         known = now;
+        options.onListed?.();
         if (before !== undefined)
           for (const event of diffLinks(before, now)) {
             try {
