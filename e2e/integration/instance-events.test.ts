@@ -99,11 +99,10 @@ describe.each(['docker', 'podman'] as const)('%s stop behind Nova’s back', (en
         30_000,
         'stopped change',
       );
-      expect(change).toMatchObject({
-        source: engine,
-        name,
-        reason: `${engine}: ${name} ${engine === 'docker' ? 'stopped' : 'exited'}`,
-      });
+      // docker stop sends kill, die and stop: merged, the change says stopped; a busy machine may split
+      // the burst, and then its first part already says the container exited.
+      expect(change).toMatchObject({ source: engine, name });
+      expect(change.reason).toMatch(new RegExp(`^${engine}: ${name} (stopped|exited)$`));
       await removeContainer(name, engine);
       const removed = await waitFor(
         () => changes.find((c) => c.instanceId === `container/${engine}/${id}` && c.removed === true),
