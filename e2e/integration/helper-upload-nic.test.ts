@@ -16,9 +16,13 @@ import {
   uniqueName,
   virsh,
 } from '../support/lab.js';
+import { makeDirectoryPool } from '../support/storage-pools.js';
 
 const id = uniqueName('upnic').slice(-6);
 const volume = `upload-${id}.qcow2`;
+// A pool of this test's own: the helper's upload is tested, not Nova's default pool.
+const poolName = `nova-test-upload-${id}`;
+let pool: Awaited<ReturnType<typeof makeDirectoryPool>>;
 
 async function callAs<M extends HelperMethodName>(
   user: string | undefined,
@@ -49,6 +53,7 @@ describe('uploading a file into a pool', () => {
 
   beforeAll(async () => {
     requireLab();
+    pool = await makeDirectoryPool(poolName);
     uid = Number((await mustRun('id', ['-u', GRANTED_USER])).trim());
     gid = Number((await mustRun('id', ['-g', GRANTED_USER])).trim());
     chmodSync(dir, 0o755);
@@ -71,45 +76,45 @@ describe('uploading a file into a pool', () => {
   });
 
   afterAll(async () => {
-    await callAs(undefined, 'DeleteVolume', { pool: 'nova-disks', name: volume });
-    await run('virsh', ['-c', 'qemu:///system', 'vol-delete', '--pool', 'nova-disks', volume]);
+    await callAs(undefined, 'DeleteVolume', { pool: poolName, name: volume });
+    await pool.remove();
   });
 
   it('copies a file the user can read, as a qcow2 image in the pool', async () => {
     const result = await callAs(GRANTED_USER, 'UploadVolume', {
-      pool: 'nova-disks',
+      pool: poolName,
       name: volume,
       source: join(dir, 'mine.qcow2'),
       format: 'qcow2',
     });
     expect(result).toMatchObject({
       ok: true,
-      value: { format: 'qcow2', path: `/var/lib/nova/disks/${volume}` },
+      value: { format: 'qcow2', path: join(pool.path, volume) },
     });
-    expect(await virsh('vol-info', '--pool', 'nova-disks', volume)).toMatch(/Capacity:\s+64\.00 MiB/);
+    expect(await virsh('vol-info', '--pool', poolName, volume)).toMatch(/Capacity:\s+64\.00 MiB/);
   });
 
   it('refuses a file the user could not read, even though the helper is root', async () => {
     const result = await callAs(GRANTED_USER, 'UploadVolume', {
-      pool: 'nova-disks',
+      pool: poolName,
       name: `x-${volume}`,
       source: join(dir, 'secret.qcow2'),
     });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain('Error dev.nova.Helper1.Error.NotAuthorized: cannot read');
     expect(
-      (await run('virsh', ['-c', 'qemu:///system', 'vol-info', '--pool', 'nova-disks', `x-${volume}`])).code,
+      (await run('virsh', ['-c', 'qemu:///system', 'vol-info', '--pool', poolName, `x-${volume}`])).code,
     ).not.toBe(0);
   });
 
   it('refuses an image that points at a backing file on the host', async () => {
     const result = await callAs(GRANTED_USER, 'UploadVolume', {
-      pool: 'nova-disks',
+      pool: poolName,
       name: `y-${volume}`,
       source: join(dir, 'sneaky.qcow2'),
     });
     expect(!result.ok && result.error).toContain('is an image on top of a backing file (/etc/shadow)');
-    expect((await run('ls', ['-A', '/var/lib/nova/disks'])).stdout).not.toContain('.nova-upload-');
+    expect((await run('ls', ['-A', pool.path])).stdout).not.toContain('.nova-upload-');
   });
 });
 

@@ -415,7 +415,11 @@ export async function startRig(): Promise<Rig> {
       throw new Error('the window or the exporter did not start');
     const page = await started.browser.newPage();
     await page.goto(started.nova.url);
-    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    // Listed: the table, or on a host with no instance at all, the overview saying so.
+    await page
+      .getByRole('table', { name: 'Instances' })
+      .or(page.getByText('No virtual machines or containers on this host yet.'))
+      .waitFor();
     // This run's instances only: the lab is shared.
     await page.getByRole('searchbox', { name: 'Filter' }).fill(tag);
     const { exporter, nova, browser } = started;
