@@ -78,11 +78,19 @@ function readReport(file) {
 function vitestCounts(file) {
   const report = readReport(file);
   if (report === undefined) return undefined;
-  return {
-    passed: report.numPassedTests,
-    failed: report.numFailedTests,
-    skipped: report.numPendingTests + report.numTodoTests,
-  };
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const result of report.testResults) {
+    const statuses = result.assertionResults.map((assertion) => assertion.status);
+    // A file whose setup failed reports its tests as skipped: they failed, as the file did.
+    const setupFailed = result.status === 'failed' && !statuses.includes('failed');
+    if (setupFailed) counts.failed += Math.max(1, statuses.filter((s) => s !== 'passed').length);
+    for (const status of statuses) {
+      if (status === 'passed') counts.passed++;
+      else if (status === 'failed') counts.failed++;
+      else if (!setupFailed) counts.skipped++;
+    }
+  }
+  return counts;
 }
 
 function playwrightCounts(file) {
