@@ -1,4 +1,4 @@
-// The overview (issue 5/7) against the real lab in browser mode: actions on rows, changes made behind
+// The overview against the real lab in browser mode: actions on rows, changes made behind
 // its back, filters and sorting, the confirm dialog, per-row errors, selection through the address.
 import { randomBytes } from 'node:crypto';
 

@@ -69,7 +69,7 @@ describe('nova diag', () => {
     ]) {
       expect(byId(report, id), id).toMatchObject({ status: 'ok' });
     }
-    // Every check the issue names is there, each with a detail, and a fix wherever it is not ok.
+    // Every check nova diag documents is there, each with a detail, and a fix wherever it is not ok.
     for (const id of ['kvm', 'engine.bolt', 'storage-pools', 'bridges', 'disk-space']) byId(report, id);
     for (const check of report.checks) {
       expect(check.detail, check.id).not.toBe('');

@@ -250,7 +250,7 @@ describe('the exporter’s metrics', () => {
       expect(name).not.toMatch(/(milli|micro|nano)seconds|kilobytes|megabytes|_percent|_ms(_|$)/);
       if (/_(seconds|bytes)_/.test(name)) expect(name).toMatch(/_(seconds|bytes)_(total|bucket|sum|count)$/);
     }
-    // What the issue asks for is all there.
+    // Every metric the exporter documents is there.
     for (const name of [
       'nova_instance_state',
       'nova_instance_cpu_seconds_total',

@@ -1,4 +1,4 @@
-// The template gallery (issue 6/7): registries, provenance checks and deploying. Node-only.
+// The template gallery: registries, provenance checks and deploying. Node-only.
 export * from './builtin.js';
 export * from './catalog.js';
 export * from './config.js';

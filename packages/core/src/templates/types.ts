@@ -1,4 +1,4 @@
-// Templates (issue 6/7): what a template registry's index.json holds, and what Nova says about each
+// Templates: what a template registry's index.json holds, and what Nova says about each
 // template after checking it (its provenance). Pure zod, no Node: the renderer and the contract use it.
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// The VM wizard's answers and what it knows of the host, as data (issue 6/7). Pure zod: the contract,
+// The VM wizard's answers and what it knows of the host, as data. Pure zod: the contract,
 // the CLI and the renderer share it. The rules an answer must follow are the NovaFile's own: the
 // wizard turns answers into a [vm.<name>] section and reads the result with the NovaFile reader.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// The VM wizard (issue 6/7): answers, the pure model and diff, and the service on this host.
+// The VM wizard: answers, the pure model and diff, and the service on this host.
 export * from './answers.js';
 export * from './defaults.js';
 export * from './line-diff.js';

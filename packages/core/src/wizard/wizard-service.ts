@@ -1,4 +1,4 @@
-// The VM wizard on this host (issue 6/7): what it needs to know (the NovaFile, its ISO folders, the
+// The VM wizard on this host: what it needs to know (the NovaFile, its ISO folders, the
 // host's networks, VMs and storage pools, the template catalog), and writing and applying its section.
 // The section is kept only if the apply succeeds, or the user asked to write without applying.
 import { existsSync } from 'node:fs';

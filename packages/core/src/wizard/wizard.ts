@@ -1,4 +1,4 @@
-// The VM wizard's model (issue 6/7): defaults and presets, answers → the [vm.<name>] section as NovaFile
+// The VM wizard's model: defaults and presets, answers → the [vm.<name>] section as NovaFile
 // edits, and a preview that checks the answers with the NovaFile's own reader (schema and semantics)
 // and shows the change as a diff. Pure: what it needs of the host comes in a WizardContext.
 import { applyEdits, type NovaFileEdit } from '../novafile/edit.js';

@@ -1,4 +1,4 @@
-// The backend side of the desktop app's metrics (issue 5/7): handlers for the channels of
+// The backend side of the desktop app's metrics: handlers for the channels of
 // packages/core/src/contract/features/metrics.ts, and the deltas it publishes while windows watch.
 // The sampler runs only while some subscription holds it; leases end the subscriptions of windows
 // that went away without saying so (the event stream goes to every window, so it cannot tell).

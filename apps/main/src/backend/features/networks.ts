@@ -1,4 +1,4 @@
-// The backend side of network management (issue 6/7): handlers for the channels of
+// The backend side of network management: handlers for the channels of
 // packages/core/src/contract/features/networks.ts, over core's NetworkService. The topology feature
 // pushes `topology.changed` when networks change; the Networks page also fetches again after its own
 // actions.

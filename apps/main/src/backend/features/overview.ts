@@ -1,4 +1,4 @@
-// The backend side of the desktop app's overview (issue 5/7): handlers for the channels of
+// The backend side of the desktop app's overview: handlers for the channels of
 // packages/core/src/contract/features/overview.ts, and what it publishes while windows listen.
 import type { overviewChannels } from '@nova/core';
 import {

@@ -1,4 +1,4 @@
-// The backend side of diagnostics and support bundles (issue 7/7): handlers for the channels of
+// The backend side of diagnostics and support bundles: handlers for the channels of
 // packages/core/src/contract/features/support.ts. A bundle is written on the machine that runs the
 // backend (into ~/Downloads, or ~/.local/state/nova/support without one), and its contents can be sent
 // to the window that asked, which saves them where it runs: in browser mode over SSH that is another

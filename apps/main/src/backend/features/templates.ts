@@ -1,4 +1,4 @@
-// The backend side of the template gallery (issue 6/7): handlers for the channels of
+// The backend side of the template gallery: handlers for the channels of
 // packages/core/src/contract/features/templates.ts. The catalog is read on each call (registries and
 // the trust store may change). VM templates deploy through the wizard (into the pool chosen from
 // `templates.pools`); container stacks deploy here into ./NovaFile of the backend's folder

@@ -1,4 +1,4 @@
-// The backend side of the desktop app's topology (issue 5/7): handlers for the channels of
+// The backend side of the desktop app's topology: handlers for the channels of
 // packages/core/src/contract/features/topology.ts.
 import type { TopologyGraph } from '@nova/core';
 import { buildTopology, type NetworkChange, VmNicCache } from '@nova/core/node';

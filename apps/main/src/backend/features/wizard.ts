@@ -1,4 +1,4 @@
-// The backend side of the VM wizard (issue 6/7): handlers for the channels of
+// The backend side of the VM wizard: handlers for the channels of
 // packages/core/src/contract/features/wizard.ts. The NovaFile is ./NovaFile of the backend's folder.
 import { resolve } from 'node:path';
 

@@ -1,4 +1,4 @@
-// The desktop app's metrics channels and events (issue 5/7). Spread into `channels` and `events`
+// The desktop app's metrics channels and events. Spread into `channels` and `events`
 // (contract/channels.ts); their names are listed, schema-free, in ./metrics-names.ts.
 //
 // A window asks for what it shows (`metrics.watch`), gets the buffers' contents and a subscription

@@ -1,4 +1,4 @@
-// Network management (issue 6/7): one model for host bridges, libvirt networks and engine networks, and
+// Network management: one model for host bridges, libvirt networks and engine networks, and
 // the channels that list, create, change and delete them. Spread into `channels` and `events`
 // (contract/channels.ts); their names are listed, schema-free, in ./networks-names.ts.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Diagnostics and support bundles (issue 7/7): `nova diag`, `nova support bundle` and the GUI's
+// Diagnostics and support bundles: `nova diag`, `nova support bundle` and the GUI's
 // Diagnostics page. Spread into `channels` and `events` (contract/channels.ts); their names are listed,
 // schema-free, in ./support-names.ts.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// The desktop app's template gallery channels (issue 6/7). Spread into `channels` and `events`
+// The desktop app's template gallery channels. Spread into `channels` and `events`
 // (contract/channels.ts); their names are listed, schema-free, in ./templates-names.ts.
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// The desktop app's topology channels and events (issue 5/7). Spread into `channels` and `events`
+// The desktop app's topology channels and events. Spread into `channels` and `events`
 // (contract/channels.ts); their names are listed, schema-free, in ./topology-names.ts.
 import { z } from 'zod';
 

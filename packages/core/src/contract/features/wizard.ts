@@ -1,4 +1,4 @@
-// The desktop app's VM wizard channels and events (issue 6/7). Spread into `channels` and `events`
+// The desktop app's VM wizard channels and events. Spread into `channels` and `events`
 // (contract/channels.ts); their names are listed, schema-free, in ./wizard-names.ts.
 import { z } from 'zod';
 
