@@ -6,7 +6,6 @@ import { HostInterface, NovaError } from '@nova/core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { BridgeRecord } from '../src/host/bridges.js';
-import { forwardingToRestore } from '../src/host/bridges.js';
 import { hostMethods } from '../src/host/index.js';
 import {
   bridgeOrigin,
@@ -28,6 +27,7 @@ import {
   planNat,
   subnetsOverlap,
 } from '../src/host/nat.js';
+import { forwardingToRestore } from '../src/host/nat-bridge.js';
 import { OriginRegistry } from '../src/origins.js';
 
 // Recorded on the Debian 12 lab host (iproute2 6.1.0) with a test bridge smpbr0, a veth pair

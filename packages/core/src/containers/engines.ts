@@ -8,7 +8,7 @@ import type { ContainerSummary } from '../contract/helper.js';
 import type { EngineName } from '../model/instance.js';
 import { containerSummaryFromEngine, type EngineContainerInfo } from './container-model.js';
 
-/** Root-owned sockets the helper may relay for users who cannot open them (DESIGN.md). */
+/** Root-owned sockets the helper may relay for users who cannot open them (see docs/architecture.md). */
 export const ROOT_ENGINE_SOCKETS: Readonly<Record<'docker' | 'podman', string>> = {
   docker: '/var/run/docker.sock',
   podman: '/run/podman/podman.sock',

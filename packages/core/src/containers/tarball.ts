@@ -1,77 +1,69 @@
 // Telling an image archive (`docker save`, `podman save`, OCI layout) from a root file system tarball:
-// the first is loaded with its own names, the second imported under a name the user gives.
+// the first is loaded with its own names, the second imported under a name the user gives. The `tar`
+// package (node-tar) reads the archive, gzipped or not; only the entries' names are looked at, and the
+// reading stops at the first name that decides.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+
+import { Parser } from 'tar';
 
 import { NovaError } from '../contract/errors.js';
 
 export type TarballKind = 'archive' | 'rootfs';
 
-const BLOCK = 512;
 /** Entries whose presence makes a tarball an image archive. */
 const ARCHIVE_MARKERS = new Set(['manifest.json', 'index.json', 'oci-layout', 'repositories']);
 
-function entryName(header: Buffer): string {
-  const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-  const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
-  const full = prefix === '' ? name : `${prefix}/${name}`;
-  return full.replace(/^\.\//, '');
+function notATarball(): NovaError {
+  return new NovaError(
+    'invalid-input',
+    'the file is not a tar archive',
+    'Give a tarball made by `docker save`, `podman save` or `tar -C rootfs -c .` (optionally gzipped).',
+  );
 }
 
-function entrySize(header: Buffer): number {
-  const field = header.subarray(124, 136);
-  // GNU base-256 for sizes past 8 GiB: the high bit of the first byte is set.
-  if ((field[0] ?? 0) & 0x80) {
-    let size = 0;
-    for (let i = 1; i < field.length; i += 1) size = size * 256 + (field[i] ?? 0);
-    return size;
-  }
-  const text = field
-    .toString('ascii')
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-/** Reads tar headers from a stream until it knows the kind; data blocks are skipped, not kept. */
+/**
+ * Reads a tarball's entries from a stream (plain or gzipped) until it knows the kind: an image
+ * archive's marker names it; the end of the archive without one makes it a root file system. Contents
+ * are skipped, not kept. The stream is destroyed once the kind is known.
+ */
 export async function tarballKindOfStream(stream: Readable): Promise<TarballKind> {
-  let pending: Buffer = Buffer.alloc(0);
-  let skip = 0;
-  let sawEntry = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      for (;;) {
-        if (skip > 0) {
-          const dropped = Math.min(skip, pending.length);
-          pending = pending.subarray(dropped);
-          skip -= dropped;
-          if (skip > 0) break;
-        }
-        if (pending.length < BLOCK) break;
-        const header = pending.subarray(0, BLOCK);
-        pending = pending.subarray(BLOCK);
-        if (header.every((byte) => byte === 0)) return 'rootfs';
-        if (header.subarray(257, 262).toString('ascii') !== 'ustar' && !sawEntry) {
-          throw new NovaError(
-            'invalid-input',
-            'the file is not a tar archive',
-            'Give a tarball made by `docker save`, `podman save` or `tar -C rootfs -c .` (optionally gzipped).',
-          );
-        }
-        sawEntry = true;
-        const name = entryName(header);
-        if (ARCHIVE_MARKERS.has(name)) return 'archive';
-        skip = Math.ceil(entrySize(header) / BLOCK) * BLOCK;
-      }
-    }
+    return await new Promise<TarballKind>((resolve, reject) => {
+      let sawEntry = false;
+      const parser = new Parser({
+        // Compressed other than with gzip: tarballKind answers before reading; here it is no tar.
+        zstd: false,
+        brotli: false,
+        // Only names are read and contents are dropped as they come: a well-compressed file (a root
+        // file system with large empty files) costs time, not memory, so it is not refused.
+        maxDecompressionRatio: Number.POSITIVE_INFINITY,
+        onReadEntry: (entry) => {
+          sawEntry = true;
+          if (ARCHIVE_MARKERS.has(entry.path.replace(/^\.\//, ''))) resolve('archive');
+          entry.resume();
+        },
+        onwarn: (code) => {
+          // A first block that is no tar header: not a tarball. Later damage does not change the kind.
+          if (code === 'TAR_ENTRY_INVALID' && !sawEntry) reject(notATarball());
+        },
+      });
+      // The first empty block ends the archive's entries; no marker came before it.
+      parser.on('nullBlock', () => {
+        resolve('rootfs');
+      });
+      parser.on('end', () => {
+        if (sawEntry) resolve('rootfs');
+        else reject(new NovaError('invalid-input', 'the tarball is empty'));
+      });
+      parser.on('error', reject);
+      stream.on('error', reject);
+      stream.pipe(parser);
+    });
   } finally {
     stream.destroy();
   }
-  if (!sawEntry) throw new NovaError('invalid-input', 'the tarball is empty');
-  return 'rootfs';
 }
 
 /** Whether the tarball at `path` (plain or gzipped) is an image archive or a root file system. */
@@ -88,15 +80,10 @@ export async function tarballKind(path: string): Promise<TarballKind> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new NovaError('invalid-input', `cannot read ${path}: ${reason}`);
   }
-  const raw = createReadStream(path);
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return tarballKindOfStream(raw.pipe(createGunzip()));
   const xz = magic.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
   const zstd = magic.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
   const bzip2 = magic.subarray(0, 3).toString('ascii') === 'BZh';
-  if (xz || zstd || bzip2) {
-    raw.destroy();
-    // The engine can read these, but Nova cannot look inside; an image archive is the likelier.
-    return 'archive';
-  }
-  return tarballKindOfStream(raw);
+  // The engine can read these, but Nova cannot look inside; an image archive is the likelier.
+  if (xz || zstd || bzip2) return 'archive';
+  return tarballKindOfStream(createReadStream(path));
 }

@@ -1,5 +1,10 @@
-// A minimal ustar (POSIX tar) writer for support bundles: regular files and folders from memory. Pure:
-// entries in, bytes out; the caller gzips and writes them. Enough for GNU tar, bsdtar and npm's tar.
+// Gzipped tar archives of files held in memory, for support bundles. The `tar` package (node-tar) does
+// the format: headers, paths too long for one header field (ustar prefix, or a PAX header past that),
+// padding, the end of the archive, and gzip. What stays here is only the hand-over: node-tar's own
+// create() packs files it reads from the disk, while a bundle's redacted contents exist only in memory
+// and must not reach the disk before the finished archive does. node-tar's packer also takes entries
+// read from another archive (ReadEntry); each file is given to it in that form, its content included.
+import { Header, Pack, ReadEntry } from 'tar';
 
 export interface TarEntry {
   /** A relative path with '/' separators; folders end without a slash. */
@@ -7,78 +12,40 @@ export interface TarEntry {
   content?: Uint8Array;
   /** A folder instead of a file. */
   directory?: boolean;
+  /** Permission bits; default 0644 for a file, 0755 for a folder. */
   mode?: number;
   /** Seconds since the epoch. */
   mtime: number;
 }
 
-const BLOCK = 512;
-const encoder = new TextEncoder();
-
-function octal(value: number, width: number): string {
-  // width - 1 digits and a NUL, as ustar wants.
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
+/** One entry as node-tar's packer takes it: its header, then its whole content, ended. */
+function readEntry(entry: TarEntry): ReadEntry {
+  const directory = entry.directory === true;
+  const content = directory ? Buffer.alloc(0) : Buffer.from(entry.content ?? new Uint8Array(0));
+  const header = new Header({
+    // As GNU tar writes them: a folder's name ends with a slash.
+    path: directory ? `${entry.path}/` : entry.path,
+    type: directory ? 'Directory' : 'File',
+    mode: entry.mode ?? (directory ? 0o755 : 0o644),
+    // Owned by root, whoever made the bundle: its users' names and ids are not the reader's business.
+    uid: 0,
+    gid: 0,
+    uname: 'root',
+    gname: 'root',
+    size: content.length,
+    mtime: new Date(Math.max(0, Math.floor(entry.mtime)) * 1000),
+  });
+  const read = new ReadEntry(header);
+  if (content.length > 0) read.write(content);
+  read.end();
+  return read;
 }
 
-/** Splits a path into ustar's name (100 bytes) and prefix (155 bytes), or throws if it cannot. */
-export function splitTarPath(path: string): { name: string; prefix: string } {
-  if (encoder.encode(path).length <= 100) return { name: path, prefix: '' };
-  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-    const prefix = path.slice(0, i);
-    const name = path.slice(i + 1);
-    if (encoder.encode(prefix).length <= 155 && encoder.encode(name).length <= 100) return { name, prefix };
-  }
-  throw new Error(`path too long for a tar archive: ${path}`);
-}
-
-function header(entry: TarEntry, size: number): Uint8Array {
-  const block = new Uint8Array(BLOCK);
-  const write = (offset: number, text: string, width: number) => {
-    const bytes = encoder.encode(text);
-    block.set(bytes.subarray(0, width), offset);
-  };
-  const { name, prefix } = splitTarPath(entry.directory === true ? `${entry.path}/` : entry.path);
-  write(0, name, 100);
-  write(100, octal(entry.mode ?? (entry.directory === true ? 0o755 : 0o644), 8), 8);
-  write(108, octal(0, 8), 8);
-  write(116, octal(0, 8), 8);
-  write(124, octal(size, 12), 12);
-  write(136, octal(Math.max(0, Math.floor(entry.mtime)), 12), 12);
-  write(148, '        ', 8);
-  write(156, entry.directory === true ? '5' : '0', 1);
-  write(257, 'ustar\0', 6);
-  write(263, '00', 2);
-  write(265, 'root', 32);
-  write(297, 'root', 32);
-  write(345, prefix, 155);
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  write(148, `${sum.toString(8).padStart(6, '0')}\0 `, 8);
-  return block;
-}
-
-/** The archive: each entry's header and content padded to 512 bytes, then two empty blocks. */
-export function tarArchive(entries: readonly TarEntry[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const entry of entries) {
-    const content = entry.directory === true ? new Uint8Array(0) : (entry.content ?? new Uint8Array(0));
-    parts.push(header(entry, content.length));
-    total += BLOCK;
-    if (content.length > 0) {
-      parts.push(content);
-      const padding = (BLOCK - (content.length % BLOCK)) % BLOCK;
-      parts.push(new Uint8Array(padding));
-      total += content.length + padding;
-    }
-  }
-  parts.push(new Uint8Array(2 * BLOCK));
-  total += 2 * BLOCK;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+/** The gzipped archive of `entries`, in their order (a folder before what it holds). */
+export async function tarGzArchive(entries: readonly TarEntry[]): Promise<Buffer> {
+  const pack = new Pack({ gzip: true });
+  const archive = pack.concat();
+  for (const entry of entries) pack.add(readEntry(entry));
+  pack.end();
+  return archive;
 }
