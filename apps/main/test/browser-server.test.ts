@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { decodeBrowserEvent } from '@nova/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -202,7 +203,10 @@ describe('browser mode server', () => {
     );
     await expect.poll(() => backend.listeners.size).toBe(1);
     backend.publish('instances.changed', { reason: 'test' });
-    expect(JSON.parse(await received)).toEqual({ event: 'instances.changed', payload: { reason: 'test' } });
+    const text = await received;
+    expect(JSON.parse(text)).toEqual({ event: 'instances.changed', payload: { reason: 'test' } });
+    // The page's side of the contract reads it back.
+    expect(decodeBrowserEvent(text)).toEqual({ event: 'instances.changed', payload: { reason: 'test' } });
     ws.close();
     await expect.poll(() => backend.listeners.size).toBe(0);
   });

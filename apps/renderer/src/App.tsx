@@ -1,8 +1,8 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 
-import type { NovaClient } from './api/client.js';
 import { OverviewPage } from './features/overview/OverviewPage.js';
 import { SettingsPage } from './features/settings/SettingsPage.js';
+import { useClient } from './shell/client-context.js';
 import { Notifications } from './shell/Notifications.js';
 import { type PageId, PAGES, parseRoute, type Route, routeHref } from './shell/routes.js';
 import type { InstancesStore } from './stores/instances.js';
@@ -42,7 +42,9 @@ function useRoute(): Route {
   return route;
 }
 
-export function App({ client, useInstances }: { client: NovaClient; useInstances: InstancesStore }) {
+/** The window's shell and its pages; every component below reaches the backend through useClient(). */
+export function App({ useInstances }: { useInstances: InstancesStore }) {
+  const client = useClient();
   const route = useRoute();
   const title = PAGES.find((page) => page.id === route.page)?.title ?? 'Overview';
   useEffect(() => {
@@ -50,21 +52,18 @@ export function App({ client, useInstances }: { client: NovaClient; useInstances
   }, [title]);
   const page: Record<PageId, () => React.ReactNode> = {
     overview: () => <OverviewPage useInstances={useInstances} />,
-    topology: () => <TopologyPage client={client} />,
+    topology: () => <TopologyPage />,
     wizard: () => (
       <WizardPage
-        client={client}
         template={route.params['template']}
         consent={route.params['consent']}
         pool={route.params['pool']}
       />
     ),
-    metrics: () => <MetricsPage client={client} />,
-    networks: () => (
-      <NetworksPage client={client} useInstances={useInstances} selected={route.params['select']} />
-    ),
-    diagnostics: () => <DiagnosticsPage client={client} />,
-    templates: () => <TemplatesPage client={client} selected={route.params['select']} />,
+    metrics: () => <MetricsPage />,
+    networks: () => <NetworksPage useInstances={useInstances} selected={route.params['select']} />,
+    diagnostics: () => <DiagnosticsPage />,
+    templates: () => <TemplatesPage selected={route.params['select']} />,
     settings: () => <SettingsPage />,
   };
   return (

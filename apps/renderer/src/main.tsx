@@ -6,10 +6,13 @@ import { createRoot } from 'react-dom/client';
 import { NovaClient } from './api/client.js';
 import { defaultTransport } from './api/transport.js';
 import { App } from './App.js';
+import { ClientProvider } from './shell/client-context.js';
 import { applyTheme } from './shell/theme.js';
 import { createInstancesStore } from './stores/instances.js';
 
 applyTheme();
+// The window's one client: every component gets it from the ClientProvider below, and the instances
+// store, made here for the whole window, is given it.
 const client = new NovaClient(defaultTransport());
 const useInstances = createInstancesStore(client);
 // For the window's lifetime: main starts following the engines and libvirt when this subscribes.
@@ -21,6 +24,8 @@ const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <App client={client} useInstances={useInstances} />
+    <ClientProvider client={client}>
+      <App useInstances={useInstances} />
+    </ClientProvider>
   </StrictMode>,
 );

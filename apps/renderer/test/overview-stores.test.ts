@@ -29,7 +29,7 @@ function backend() {
     kind: 'browser',
     call: (channel, input) =>
       new Promise((resolve) => {
-        calls.push({ channel, input: input as Record<string, unknown>, settle: resolve });
+        calls.push({ channel, input, settle: resolve });
       }),
     subscribe: () => () => undefined,
   };

@@ -2,6 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import {
+  BROWSER_EVENTS_PATH,
+  channelOfBrowserCallPath,
+  encodeBrowserEvent,
+  isBrowserCallPath,
+} from '@nova/core';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 import type { Backend } from '../backend/backend.js';
@@ -17,8 +23,6 @@ import {
 import { readStaticFile } from './static-files.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const CALL_PREFIX = '/api/call/';
-const EVENTS_PATH = '/api/events';
 
 export interface BrowserServerOptions {
   backend: Backend;
@@ -128,7 +132,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return;
     }
 
-    if (url.pathname.startsWith(CALL_PREFIX)) {
+    if (isBrowserCallPath(url.pathname)) {
       if (req.method !== 'POST') {
         send(res, 405, 'Use POST.');
         return;
@@ -152,7 +156,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         });
         return;
       }
-      const channel = decodeURIComponent(url.pathname.slice(CALL_PREFIX.length));
+      const channel = channelOfBrowserCallPath(url.pathname);
       sendJson(res, 200, await options.backend.dispatch(channel, input));
       return;
     }
@@ -181,7 +185,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     const path = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).pathname;
-    if (path !== EVENTS_PATH) {
+    if (path !== BROWSER_EVENTS_PATH) {
       refuse('404 Not Found');
       return;
     }
@@ -196,7 +200,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }
     sockets.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const unsubscribe = options.backend.subscribe((event, payload) => {
-        ws.send(JSON.stringify({ event, payload }));
+        ws.send(encodeBrowserEvent(event, payload));
       });
       ws.on('close', unsubscribe);
       ws.on('error', unsubscribe);

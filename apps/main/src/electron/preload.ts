@@ -1,24 +1,25 @@
 // The only bridge between the sandboxed page and main: the contract's calls and events, nothing else.
-import {
-  CHANNEL_NAME_LIST,
-  EVENT_NAME_LIST,
-  IPC_EVENT_CHANNEL,
-  IPC_PREFIX,
-  type NovaBridge,
-} from '@nova/core/names';
+//
+// The preload is bundled on its own and imports nothing of the contract but its schema-free part
+// (@nova/core/names), so it stays a few kilobytes. It checks that each name is spelled like a contract
+// name and keeps the page to the `nova:` IPC channels; main registers a handler for each channel the
+// contract declares and for nothing else (an unknown one is refused), checks the sender, and validates
+// every input with the channel's schema.
+import { IPC_EVENT_CHANNEL, IPC_PREFIX, isContractNameSpelling, type NovaBridge } from '@nova/core/names';
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
-const allowedChannels = new Set<string>(CHANNEL_NAME_LIST);
-const allowedEvents = new Set<string>(EVENT_NAME_LIST);
-
 const bridge: NovaBridge = {
-  invoke(channel, input) {
-    if (!allowedChannels.has(channel)) return Promise.reject(new Error(`unknown channel "${channel}"`));
+  // The page is not trusted: whatever its types say, `channel` and `input` may be anything.
+  invoke(channel: unknown, input: unknown) {
+    if (!isContractNameSpelling(channel)) {
+      const shown = typeof channel === 'string' ? channel.slice(0, 100) : typeof channel;
+      return Promise.reject(new Error(`unknown channel "${shown}"`));
+    }
     return ipcRenderer.invoke(`${IPC_PREFIX}${channel}`, input);
   },
   subscribe(listener) {
     const handler = (_event: IpcRendererEvent, name: unknown, payload: unknown): void => {
-      if (typeof name === 'string' && allowedEvents.has(name)) listener(name, payload);
+      if (isContractNameSpelling(name)) listener(name, payload);
     };
     ipcRenderer.on(IPC_EVENT_CHANNEL, handler);
     return () => {

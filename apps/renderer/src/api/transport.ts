@@ -1,11 +1,18 @@
-import type { NovaBridge } from '@nova/core/names';
+import {
+  BROWSER_EVENTS_PATH,
+  type ChannelInput,
+  type ChannelName,
+  decodeBrowserEvent,
+  type NovaBridge,
+} from '@nova/core';
 
 import { postCall } from './http-call.js';
 
 /** How the renderer reaches main: Electron's preload bridge, or HTTP + WebSocket in browser mode. */
 export interface Transport {
   readonly kind: 'electron' | 'browser';
-  call(channel: string, input: unknown): Promise<unknown>;
+  /** The raw reply (a `Result`), which the client checks against the contract. */
+  call<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<unknown>;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
 }
 
@@ -13,9 +20,9 @@ export interface Transport {
  * Calls src/early.ts started before the app's bundle ran, by channel (input `{}`): Electron's raw
  * replies, or browser mode's HTTP responses. Each is taken once, by the first call of its channel.
  */
-export type EarlyCalls = Map<string, Promise<unknown>>;
+export type EarlyCalls = Map<ChannelName, Promise<unknown>>;
 
-function takeEarly(channel: string, input: unknown): Promise<unknown> | undefined {
+function takeEarly(channel: ChannelName, input: unknown): Promise<unknown> | undefined {
   const early = window.novaEarly;
   const pending = early?.get(channel);
   if (early === undefined || pending === undefined) return undefined;
@@ -56,17 +63,14 @@ export function browserTransport(location: Location = window.location): Transpor
       let retryMs = 500;
       const connect = (): void => {
         const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-        socket = new WebSocket(`${scheme}//${location.host}/api/events`);
+        socket = new WebSocket(`${scheme}//${location.host}${BROWSER_EVENTS_PATH}`);
         socket.onopen = () => {
           retryMs = 500;
         };
         socket.onmessage = (message: MessageEvent<string>) => {
-          try {
-            const data = JSON.parse(message.data) as { event?: unknown; payload?: unknown };
-            if (typeof data.event === 'string') listener(data.event, data.payload);
-          } catch {
-            // not ours: ignore
-          }
+          // Anything that is not an event message is not ours: ignored.
+          const data = decodeBrowserEvent(message.data);
+          if (data !== undefined) listener(data.event, data.payload);
         };
         socket.onclose = () => {
           if (closed) return;

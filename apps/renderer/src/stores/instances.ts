@@ -12,8 +12,6 @@ import type { NovaClient } from '../api/client.js';
 import { createRefetcher } from './refetch.js';
 
 export interface InstancesState {
-  /** The client this store lists through, for the views that act on what it lists. */
-  client: NovaClient;
   instances: Instance[];
   sources: SourceStatus[];
   loading: boolean;
@@ -98,7 +96,6 @@ export function createInstancesStore(client: NovaClient, options: InstancesStore
     const load = () => again.join(true);
 
     return {
-      client,
       instances: [],
       sources: [],
       loading: false,

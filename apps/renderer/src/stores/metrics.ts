@@ -14,8 +14,7 @@ import {
 import { useEffect, useState } from 'react';
 import { create, useStore } from 'zustand';
 
-import { NovaClient } from '../api/client.js';
-import { defaultTransport } from '../api/transport.js';
+import type { NovaClient } from '../api/client.js';
 
 /** One instance's load now, and its recent CPU history for a sparkline (oldest first, one per second). */
 export interface InstanceLoad {
@@ -28,21 +27,6 @@ export interface InstanceLoad {
 
 /** How many points a window's buffer holds in the renderer: the backend's tier for it. */
 export const WINDOW_POINTS: Record<MetricsWindow, number> = { '15m': 900, '1h': 360, '24h': 1_440 };
-
-// ── the client the metrics views use ──
-
-let defaultClient: NovaClient | undefined;
-
-/** The client the metrics views use unless given one: the window's own transport by default. */
-export function metricsClient(): NovaClient {
-  defaultClient ??= new NovaClient(defaultTransport());
-  return defaultClient;
-}
-
-/** Makes `client` the metrics views' client, when none was made yet (the app's, or a test's). */
-export function useMetricsClient(client: NovaClient): void {
-  defaultClient ??= client;
-}
 
 // ── one event subscription per client, handed out by subscription id ──
 
@@ -221,20 +205,22 @@ export class MetricsWatch {
   }
 }
 
-/** Watches `request` (undefined: nothing) while the component is shown; re-renders on every delta. */
-export function useMetrics(request: MetricsWatchInput | undefined, client?: NovaClient): MetricsView {
+/**
+ * Watches `request` (undefined: nothing) through `client` while the component is shown; re-renders on
+ * every delta.
+ */
+export function useMetrics(request: MetricsWatchInput | undefined, client: NovaClient): MetricsView {
   const key = request === undefined ? '' : JSON.stringify(request);
   const [state, setState] = useState<{ key: string; view: MetricsView }>({ key, view: EMPTY_VIEW });
-  const chosen = client ?? metricsClient();
   useEffect(() => {
     if (key === '') return undefined;
-    const watch = new MetricsWatch(chosen, JSON.parse(key) as MetricsWatchInput, (view) => {
+    const watch = new MetricsWatch(client, JSON.parse(key) as MetricsWatchInput, (view) => {
       setState({ key, view });
     }).start();
     return () => {
       watch.stop();
     };
-  }, [key, chosen]);
+  }, [key, client]);
   // What another request's watch left is not this one's.
   return state.key === key ? state.view : EMPTY_VIEW;
 }
@@ -316,16 +302,22 @@ export function createInstanceLoadsStore(client: NovaClient, options: InstanceLo
 
 export type InstanceLoadsStore = ReturnType<typeof createInstanceLoadsStore>;
 
-let loadsStore: InstanceLoadsStore | undefined;
+// One loads store per client, shared by every row and view that asks through that client, so that they
+// share one watch, which outlives a visit to another page by its linger time.
+const loadsStores = new WeakMap<NovaClient, InstanceLoadsStore>();
 
-function instanceLoadsStore(): InstanceLoadsStore {
-  loadsStore ??= createInstanceLoadsStore(metricsClient());
-  return loadsStore;
+function instanceLoadsStore(client: NovaClient): InstanceLoadsStore {
+  let store = loadsStores.get(client);
+  if (store === undefined) {
+    store = createInstanceLoadsStore(client);
+    loadsStores.set(client, store);
+  }
+  return store;
 }
 
 /** The load of one instance, or undefined while none is known (or it is not running). */
-export function useInstanceLoad(instanceId: string): InstanceLoad | undefined {
-  const store = instanceLoadsStore();
+export function useInstanceLoad(client: NovaClient, instanceId: string): InstanceLoad | undefined {
+  const store = instanceLoadsStore(client);
   const retain = useStore(store, (state) => state.retain);
   useEffect(() => retain(), [retain]);
   return useStore(store, (state) => state.loads[instanceId]);
@@ -335,8 +327,11 @@ export function useInstanceLoad(instanceId: string): InstanceLoad | undefined {
  * The loads of every running instance, for views that need them all at once (the overview sorting by
  * CPU or memory). Retains the shared watch only while `active`.
  */
-export function useAllInstanceLoads(active: boolean): Readonly<Record<string, InstanceLoad>> {
-  const store = instanceLoadsStore();
+export function useAllInstanceLoads(
+  client: NovaClient,
+  active: boolean,
+): Readonly<Record<string, InstanceLoad>> {
+  const store = instanceLoadsStore(client);
   const retain = useStore(store, (state) => state.retain);
   useEffect(() => (active ? retain() : undefined), [retain, active]);
   return useStore(store, (state) => state.loads);

@@ -1,5 +1,6 @@
 export * from '../model/host.js';
 export * from '../model/instance.js';
+export * from './browser-mode.js';
 export * from './channels.js';
 export * from './container-types.js';
 export * from './errors.js';

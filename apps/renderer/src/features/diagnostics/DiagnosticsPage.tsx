@@ -15,7 +15,7 @@ import {
 } from '@nova/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 
 const STATUS_WORD: Record<DiagStatus, string> = {
   ok: 'OK',
@@ -70,7 +70,8 @@ function saveFile(fileName: string, base64: string): void {
   }, 60_000);
 }
 
-function BundleSection({ client }: { client: NovaClient }) {
+function BundleSection() {
+  const client = useClient();
   const [redact, setRedact] = useState<RedactionLevel>('standard');
   const [logs, setLogs] = useState(true);
   const [system, setSystem] = useState(true);
@@ -232,7 +233,8 @@ function BundleSection({ client }: { client: NovaClient }) {
   );
 }
 
-export function DiagnosticsPage({ client }: { client: NovaClient }) {
+export function DiagnosticsPage() {
+  const client = useClient();
   const [report, setReport] = useState<DiagReport | undefined>(undefined);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -301,7 +303,7 @@ export function DiagnosticsPage({ client }: { client: NovaClient }) {
           </tbody>
         </table>
       )}
-      <BundleSection client={client} />
+      <BundleSection />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import './metrics.css';
 
 import type { MetricsWindow } from '@nova/core';
 
+import { useClient } from '../../shell/client-context.js';
 import { useMetrics } from '../../stores/metrics.js';
 import { MetricChart } from './MetricChart.js';
 import { formatBytes, formatPercent, formatRate } from './metrics-format.js';
@@ -16,7 +17,7 @@ export interface InstanceChartsProps {
 }
 
 export function InstanceCharts({ instanceId, name, window = '15m' }: InstanceChartsProps) {
-  const view = useMetrics({ host: false, instances: [instanceId], window });
+  const view = useMetrics({ host: false, instances: [instanceId], window }, useClient());
   const points = view.series.get(instanceId) ?? [];
   const latest = view.latest.get(instanceId);
   const label = name ?? instanceId;

@@ -6,7 +6,8 @@ import type { Instance, MetricsWindow } from '@nova/core';
 import { useEffect, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
-import { useMetrics, useMetricsClient } from '../../stores/metrics.js';
+import { useClient } from '../../shell/client-context.js';
+import { useMetrics } from '../../stores/metrics.js';
 import { InstanceCharts } from './InstanceCharts.js';
 import { MetricChart } from './MetricChart.js';
 import { formatBytes, formatPercent, formatRate } from './metrics-format.js';
@@ -20,8 +21,8 @@ const WINDOWS: { id: MetricsWindow; label: string }[] = [
 /** At most this many instance panels at once: each is one more live subscription. */
 const MAX_PICKED = 8;
 
-function HostPanel({ client, window }: { client: NovaClient; window: MetricsWindow }) {
-  const view = useMetrics({ host: true, instances: [], window }, client);
+function HostPanel({ window }: { window: MetricsWindow }) {
+  const view = useMetrics({ host: true, instances: [], window }, useClient());
   const points = view.series.get('host') ?? [];
   const latest = view.latest.get('host');
   const common = { points, latest, window };
@@ -99,8 +100,8 @@ function useRunningInstances(client: NovaClient): { instances: Instance[]; error
   return state;
 }
 
-export function MetricsPage({ client }: { client: NovaClient }) {
-  useMetricsClient(client);
+export function MetricsPage() {
+  const client = useClient();
   const [window, setWindow] = useState<MetricsWindow>('15m');
   const [picked, setPicked] = useState<string[]>([]);
   const running = useRunningInstances(client);
@@ -132,7 +133,7 @@ export function MetricsPage({ client }: { client: NovaClient }) {
           ))}
         </fieldset>
       </header>
-      <HostPanel client={client} window={window} />
+      <HostPanel window={window} />
       <section aria-labelledby="metrics-instances" className="metrics-panel">
         <h2 id="metrics-instances">Instances</h2>
         <fieldset className="metrics-picker">

@@ -3,7 +3,7 @@
 import type { ManagedNetwork, NovaErrorData } from '@nova/core';
 import { useId, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { routeHref } from '../../shell/routes.js';
 import type { InstancesStore } from '../../stores/instances.js';
 import { ConfirmDialog } from '../overview/ConfirmDialog.js';
@@ -15,14 +15,12 @@ function expires(seconds: number | undefined): string {
 }
 
 export function NetworkDetails({
-  client,
   useInstances,
   network,
   busy,
   error,
   act,
 }: {
-  client: NovaClient;
   /** The window's list of instances (kept up to date by pushed changes): what may be attached. */
   useInstances: InstancesStore;
   network: ManagedNetwork;
@@ -30,6 +28,7 @@ export function NetworkDetails({
   error: NovaErrorData | undefined;
   act: (what: string, action: () => Promise<unknown>) => Promise<boolean>;
 }) {
+  const client = useClient();
   const base = useId();
   const instances = useInstances((state) => state.instances);
   const [pick, setPick] = useState('');

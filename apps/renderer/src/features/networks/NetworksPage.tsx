@@ -8,7 +8,7 @@ import './networks.css';
 import { type ManagedNetwork, type NetworkListing, type NewNetwork, toErrorData } from '@nova/core';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { routeHref } from '../../shell/routes.js';
 import type { InstancesStore } from '../../stores/instances.js';
 import { createNetworksStore } from '../../stores/networks.js';
@@ -40,14 +40,13 @@ function originText(network: ManagedNetwork): string {
 }
 
 export function NetworksPage({
-  client,
   useInstances,
   selected,
 }: {
-  client: NovaClient;
   useInstances: InstancesStore;
   selected: string | undefined;
 }) {
+  const client = useClient();
   const useNetworks = useMemo(() => createNetworksStore(client), [client]);
   const { listing, loading, error, refresh, busy, actionErrors, act } = useNetworks();
   const [creating, setCreating] = useState(false);
@@ -188,7 +187,6 @@ export function NetworksPage({
         {current === undefined ? null : (
           <NetworkDetails
             key={current.id}
-            client={client}
             useInstances={useInstances}
             network={current}
             busy={busy[current.id]}

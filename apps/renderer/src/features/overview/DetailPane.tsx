@@ -3,7 +3,7 @@
 import { type Instance, type InstanceDetails, type NovaErrorData, toErrorData } from '@nova/core';
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { STATE_LABELS } from '../../stores/overview-view.js';
 import { InstanceLogs } from './InstanceLogs.js';
 
@@ -24,17 +24,16 @@ function Charts({ id, name }: { id: string; name: string }) {
 }
 
 export function DetailPane({
-  client,
   instance,
   onClose,
   focusOnOpen,
 }: {
-  client: NovaClient;
   instance: Instance;
   onClose: () => void;
   /** Move focus to the pane (it was opened from the keyboard or a click, not by the address). */
   focusOnOpen: boolean;
 }) {
+  const client = useClient();
   const { id, state } = instance;
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -189,7 +188,7 @@ export function DetailPane({
               )}
             </section>
           )}
-          {instance.kind === 'container' ? <InstanceLogs client={client} id={id} /> : null}
+          {instance.kind === 'container' ? <InstanceLogs id={id} /> : null}
           {shown.novaFile === undefined ? null : (
             <section aria-labelledby="pane-novafile" className="pane-section">
               <h3 id="pane-novafile">NovaFile</h3>

@@ -2,13 +2,14 @@ import type { LogEntry } from '@nova/core';
 import { toErrorData } from '@nova/core';
 import { useEffect, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { appendLogLines, newFollowId } from '../../stores/overview-logs.js';
 
 const TAIL = 200;
 
 /** A container's last log lines, and its new ones as they come while "Follow" is on. */
-export function InstanceLogs({ client, id }: { client: NovaClient; id: string }) {
+export function InstanceLogs({ id }: { id: string }) {
+  const client = useClient();
   // The lines shown are those read for this container; a stale read (another container) shows as loading.
   const [log, setLog] = useState<{ id: string; lines: LogEntry[]; status: string }>({
     id: '',

@@ -4,6 +4,7 @@ import type { Instance, InstanceAction, InstanceFacts } from '@nova/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, useEffect, useRef } from 'react';
 
+import { useClient } from '../../shell/client-context.js';
 import { useInstanceLoad } from '../../stores/metrics.js';
 import type { ActionsState } from '../../stores/overview-actions.js';
 import {
@@ -61,7 +62,7 @@ export interface InstanceTableProps {
 }
 
 function LoadCells({ id }: { id: string }) {
-  const load = useInstanceLoad(id);
+  const load = useInstanceLoad(useClient(), id);
   return (
     <>
       <td className="num">

@@ -10,6 +10,8 @@ import {
 } from '@nova/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 
+import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { parseRoute, routeHref } from '../../shell/routes.js';
 import type { InstancesStore } from '../../stores/instances.js';
 import { useAllInstanceLoads } from '../../stores/metrics.js';
@@ -93,12 +95,12 @@ export function Sources({
   );
 }
 
-// One set of row actions and facts per instances store: they outlive a visit to another page.
+// One set of row actions and facts per instances store: they outlive a visit to another page. They act
+// through `client`, the one the instances store lists through.
 const companions = new WeakMap<InstancesStore, { useActions: ActionsStore; useFacts: FactsStore }>();
-function companionsOf(useInstances: InstancesStore) {
+function companionsOf(useInstances: InstancesStore, client: NovaClient) {
   let found = companions.get(useInstances);
   if (found === undefined) {
-    const { client } = useInstances.getState();
     found = {
       useActions: createActionsStore(client, (change) => {
         useInstances.getState().applyChange(change);
@@ -133,9 +135,9 @@ interface PendingDeletion {
 }
 
 export function OverviewPage({ useInstances }: { useInstances: InstancesStore }) {
-  const { client, instances, sources, live, loading, error, loadedAt, lastChange, refresh, load } =
-    useInstances();
-  const { useActions, useFacts } = companionsOf(useInstances);
+  const client = useClient();
+  const { instances, sources, live, loading, error, loadedAt, lastChange, refresh, load } = useInstances();
+  const { useActions, useFacts } = companionsOf(useInstances, client);
   const { running, failures, notice, run, runMany, dismiss } = useActions();
   const { facts, sync } = useFacts();
 
@@ -175,7 +177,7 @@ export function OverviewPage({ useInstances }: { useInstances: InstancesStore })
   const factsOf = useCallback((id: string) => facts[id], [facts]);
   // Sorting by load follows it live (as `top` does); other sorts do not wait for every sample.
   const byLoad = sort.key === 'cpu' || sort.key === 'memory';
-  const loads = useAllInstanceLoads(byLoad);
+  const loads = useAllInstanceLoads(client, byLoad);
   const loadOf = useMemo(() => (byLoad ? (id: string) => loads[id] : noLoad), [byLoad, loads]);
   const rows = useMemo(
     () => sortInstances(filterInstances(instances, factsOf, filter), sort, factsOf, loadOf),
@@ -373,7 +375,6 @@ export function OverviewPage({ useInstances }: { useInstances: InstancesStore })
         ) : null}
         {currentInstance === undefined ? null : (
           <DetailPane
-            client={client}
             instance={currentInstance}
             focusOnOpen={!fromAddress}
             onClose={() => {
@@ -407,7 +408,7 @@ export function OverviewPage({ useInstances }: { useInstances: InstancesStore })
             ))}
           </ul>
           {deletion.instances.length === 1 && deletion.instances[0]?.kind === 'vm' ? (
-            <VmDisks client={client} id={deletion.instances[0].id} />
+            <VmDisks id={deletion.instances[0].id} />
           ) : null}
           {withVms ? (
             <label className="inline">

@@ -1,10 +1,11 @@
 import { type InstanceDetails, toErrorData } from '@nova/core';
 import { useEffect, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 
 /** The disks of a VM about to be deleted, so the dialog says which images are at stake. */
-export function VmDisks({ client, id }: { client: NovaClient; id: string }) {
+export function VmDisks({ id }: { id: string }) {
+  const client = useClient();
   const [read, setRead] = useState<{ disks?: InstanceDetails['disks']; error?: string }>({});
   useEffect(() => {
     let gone = false;

@@ -21,6 +21,7 @@ import {
 import { useEffect, useId, useMemo, useState } from 'react';
 
 import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { routeHref } from '../../shell/routes.js';
 import {
   createStackDeployStore,
@@ -79,15 +80,8 @@ function summary(entry: CatalogEntry): string {
     : `Failed: ${entry.failedChecks.map((check) => CHECK_TITLES[check].toLowerCase()).join(', ')}`;
 }
 
-function StackDeploy({
-  client,
-  entry,
-  consent,
-}: {
-  client: NovaClient;
-  entry: CatalogEntry;
-  consent: boolean;
-}) {
+function StackDeploy({ entry, consent }: { entry: CatalogEntry; consent: boolean }) {
+  const client = useClient();
   const useDeploy = useMemo(() => createStackDeployStore(client), [client]);
   const { status, apply, progress, result, error, deploy } = useDeploy();
   const [name, setName] = useState('');
@@ -310,7 +304,8 @@ function PoolChoice({
   );
 }
 
-function TemplateDetails({ client, entry }: { client: NovaClient; entry: CatalogEntry }) {
+function TemplateDetails({ entry }: { entry: CatalogEntry }) {
+  const client = useClient();
   const { template } = entry;
   const [consent, setConsent] = useState(false);
   const { pools, error: poolsError } = usePools(client, template.kind === 'vm');
@@ -400,7 +395,7 @@ function TemplateDetails({ client, entry }: { client: NovaClient; entry: Catalog
         </div>
       )}
       {template.kind === 'container-stack' ? (
-        <StackDeploy client={client} entry={entry} consent={consent} />
+        <StackDeploy entry={entry} consent={consent} />
       ) : (
         <div className="template-actions">
           <PoolChoice pools={pools} error={poolsError} value={chosenPool} onChange={setPool} />
@@ -419,7 +414,8 @@ function TemplateDetails({ client, entry }: { client: NovaClient; entry: Catalog
   );
 }
 
-export function TemplatesPage({ client, selected }: { client: NovaClient; selected?: string | undefined }) {
+export function TemplatesPage({ selected }: { selected?: string | undefined }) {
+  const client = useClient();
   const useTemplates = useMemo(() => createTemplatesStore(client), [client]);
   const { catalog, loading, error, refresh } = useTemplates();
   const [filters, setFilters] = useState<TemplateFilters>(NO_FILTERS);
@@ -549,9 +545,7 @@ export function TemplatesPage({ client, selected }: { client: NovaClient; select
             );
           })}
         </ul>
-        {current === undefined ? null : (
-          <TemplateDetails key={current.template.id} client={client} entry={current} />
-        )}
+        {current === undefined ? null : <TemplateDetails key={current.template.id} entry={current} />}
       </div>
     </section>
   );

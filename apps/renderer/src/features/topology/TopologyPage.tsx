@@ -16,7 +16,7 @@ import {
 } from '@xyflow/react';
 import { type KeyboardEvent, useEffect, useMemo, useState } from 'react';
 
-import type { NovaClient } from '../../api/client.js';
+import { useClient } from '../../shell/client-context.js';
 import { createTopologyStore } from '../../stores/topology.js';
 import { type EdgeTraffic, useEdgeTraffic } from './edge-traffic.js';
 import {
@@ -166,7 +166,8 @@ export function NetworkTable({ graph }: { graph: TopologyGraph }) {
   );
 }
 
-export function TopologyPage({ client }: { client: NovaClient }) {
+export function TopologyPage() {
+  const client = useClient();
   const useTopology = useMemo(() => createTopologyStore(client), [client]);
   const graph = useTopology((state) => state.graph);
   const loading = useTopology((state) => state.loading);

@@ -1,5 +1,5 @@
 // The desktop app's metrics channels and events. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./metrics-names.ts.
+// (contract/channels.ts).
 //
 // A window asks for what it shows (`metrics.watch`), gets the buffers' contents and a subscription
 // with a lease, and then deltas (`metrics.samples`) once a step. It renews the lease while it shows

@@ -1,12 +1,11 @@
 // Network management: one model for host bridges, libvirt networks and engine networks, and
 // the channels that list, create, change and delete them. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./networks-names.ts.
+// (contract/channels.ts).
 import { z } from 'zod';
 
 import { EngineName } from '../../model/instance.js';
 import { Lease } from '../helper-types.js';
 import { ResourceName } from '../specs.js';
-import type { NETWORKS_CHANNEL_NAMES, NETWORKS_EVENT_NAMES } from './networks-names.js';
 import { TopologyProblem } from './topology.js';
 
 /** What implements a network: a Linux bridge of the host, a libvirt network, or a container engine's. */
@@ -179,10 +178,3 @@ export const networksChannels = {
 } as const satisfies Record<string, { summary: string; input: z.ZodType; output: z.ZodType }>;
 
 export const networksEvents = {} as const satisfies Record<string, z.ZodType>;
-
-// ./networks-names.ts must name exactly these (checked both ways at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const NETWORKS_NAME_LISTS_MATCH: [
-  Same<(typeof NETWORKS_CHANNEL_NAMES)[number], keyof typeof networksChannels>,
-  Same<(typeof NETWORKS_EVENT_NAMES)[number], keyof typeof networksEvents>,
-] = [true, true];

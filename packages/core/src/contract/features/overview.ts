@@ -1,5 +1,5 @@
 // The desktop app's overview channels and events. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./overview-names.ts.
+// (contract/channels.ts).
 import { z } from 'zod';
 
 import { InstanceState } from '../../model/instance.js';

@@ -1,9 +1,6 @@
 // Diagnostics and support bundles: `nova diag`, `nova support bundle` and the GUI's
-// Diagnostics page. Spread into `channels` and `events` (contract/channels.ts); their names are listed,
-// schema-free, in ./support-names.ts.
+// Diagnostics page. Spread into `channels` and `events` (contract/channels.ts).
 import { z } from 'zod';
-
-import type { SUPPORT_CHANNEL_NAMES, SUPPORT_EVENT_NAMES } from './support-names.js';
 
 /** ok: works; warn: works but something needs attention; fail: broken; skipped: could not be checked. */
 export const DiagStatus = z.enum(['ok', 'warn', 'fail', 'skipped']);
@@ -103,10 +100,3 @@ export const supportChannels = {
 export const supportEvents = {
   'support.progress': BundleProgress,
 } as const satisfies Record<string, z.ZodType>;
-
-// ./support-names.ts must name exactly these (checked both ways at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const SUPPORT_NAME_LISTS_MATCH: [
-  Same<(typeof SUPPORT_CHANNEL_NAMES)[number], keyof typeof supportChannels>,
-  Same<(typeof SUPPORT_EVENT_NAMES)[number], keyof typeof supportEvents>,
-] = [true, true];

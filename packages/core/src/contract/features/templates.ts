@@ -1,10 +1,9 @@
 // The desktop app's template gallery channels. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./templates-names.ts.
+// (contract/channels.ts).
 import { z } from 'zod';
 
 import { NAME_PATTERN, NAME_RULE } from '../../novafile/schema.js';
 import { CatalogEntry, ProvenanceCheckName, TemplateId } from '../../templates/types.js';
-import type { TEMPLATES_CHANNEL_NAMES, TEMPLATES_EVENT_NAMES } from './templates-names.js';
 import { RunId, StoragePoolChoice, WizardProgress } from './wizard.js';
 
 export const TemplateCatalog = z.strictObject({
@@ -88,10 +87,3 @@ export const templatesChannels = {
 export const templatesEvents = {
   'templates.progress': TemplateDeployProgress,
 } as const satisfies Record<string, z.ZodType>;
-
-// ./templates-names.ts must name exactly these (checked both ways at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const TEMPLATES_NAME_LISTS_MATCH: [
-  Same<(typeof TEMPLATES_CHANNEL_NAMES)[number], keyof typeof templatesChannels>,
-  Same<(typeof TEMPLATES_EVENT_NAMES)[number], keyof typeof templatesEvents>,
-] = [true, true];

@@ -1,10 +1,9 @@
 // The desktop app's topology channels and events. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./topology-names.ts.
+// (contract/channels.ts).
 import { z } from 'zod';
 
 import { EngineName, InstanceState, Origin } from '../../model/instance.js';
 import { EngineObjectOrigin } from '../container-types.js';
-import type { TOPOLOGY_CHANNEL_NAMES, TOPOLOGY_EVENT_NAMES } from './topology-names.js';
 
 /** Who made a Linux bridge: Nova, libvirt (virbr*), Docker (docker0, br-*), or the system. */
 export const BridgeOrigin = z.enum(['nova', 'libvirt', 'docker', 'system']);
@@ -174,10 +173,3 @@ export type TopologyChanged = z.infer<typeof TopologyChanged>;
 export const topologyEvents = {
   'topology.changed': TopologyChanged,
 } as const satisfies Record<string, z.ZodType>;
-
-// ./topology-names.ts must name exactly these (checked both ways at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const TOPOLOGY_NAME_LISTS_MATCH: [
-  Same<(typeof TOPOLOGY_CHANNEL_NAMES)[number], keyof typeof topologyChannels>,
-  Same<(typeof TOPOLOGY_EVENT_NAMES)[number], keyof typeof topologyEvents>,
-] = [true, true];

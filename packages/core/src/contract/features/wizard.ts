@@ -1,9 +1,8 @@
 // The desktop app's VM wizard channels and events. Spread into `channels` and `events`
-// (contract/channels.ts); their names are listed, schema-free, in ./wizard-names.ts.
+// (contract/channels.ts).
 import { z } from 'zod';
 
 import { WizardAnswers, WizardContext, WizardPreview } from '../../wizard/answers.js';
-import type { WIZARD_CHANNEL_NAMES, WIZARD_EVENT_NAMES } from './wizard-names.js';
 
 export * from '../../wizard/answers.js';
 export * from '../../wizard/defaults.js';
@@ -62,10 +61,3 @@ export const wizardChannels = {
 export const wizardEvents = {
   'wizard.progress': WizardProgress,
 } as const satisfies Record<string, z.ZodType>;
-
-// ./wizard-names.ts must name exactly these (checked both ways at compile time).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const WIZARD_NAME_LISTS_MATCH: [
-  Same<(typeof WIZARD_CHANNEL_NAMES)[number], keyof typeof wizardChannels>,
-  Same<(typeof WIZARD_EVENT_NAMES)[number], keyof typeof wizardEvents>,
-] = [true, true];
