@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Nova lab: the real services Nova and its tests need, on Debian 12, as root,
-# with or without systemd (it follows the recipes of the lab notes, LAB.md).
+# with or without systemd.
 #
 #   scripts/lab.sh up [--runtime] [--no-helper]
 #       Install missing packages and start what is not running: system D-Bus,

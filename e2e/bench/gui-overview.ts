@@ -6,7 +6,7 @@
 //  (b) Event latency: `virsh suspend` / `virsh resume` of a running TCG guest until the page shows
 //      "Paused" / "Running" (median and p95 over `--events` changes), measured from when virsh returns
 //      (the change is made by then), and from just before it starts. Target: p95 under 60 ms.
-// For scale (DESIGN.md): cockpit-machines, shown 200 VMs, lists only 126–146 of them and shows a
+// For scale: cockpit-machines, shown 200 VMs, lists only 126–146 of them and shows a
 // suspend in 53–173 ms; virt-manager has all 200 in its model 0.6 s after launch and gets a suspend
 // event in about 22 ms.
 // Chromium runs as the Playwright tests run it (e2e/support/chromium.ts: without its background WebUI

@@ -211,6 +211,27 @@ describe('nova vm, network and storage commands against the lab', () => {
     expect(await domainState(novaVm)).toBe('shut off');
   });
 
+  it('takes a VM by its UUID as well as its name, and still checks whose it is', async () => {
+    const uuid = (await virsh('domuuid', novaVm)).trim();
+    expect(await nova('vm', 'start', uuid)).toBe(`VM "${uuid}" is running.\n`);
+    expect(readJson(await nova('vm', 'pause', uuid, '--json'), Ok)).toMatchObject({ state: 'paused' });
+    expect(await domainState(novaVm)).toBe('paused');
+    const info = readJson(await nova('vm', 'info', uuid, '--json'), helperMethods.GetDomainInfo.output);
+    expect(info).toMatchObject({ name: novaVm, uuid, state: 'paused' });
+    await nova('vm', 'stop', uuid, '--force');
+    expect(await domainState(novaVm)).toBe('shut off');
+
+    const foreignUuid = (await virsh('domuuid', foreignVm)).trim();
+    const refused = await runNova(['vm', 'start', foreignUuid]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`VM "${foreignVm}" was not created by Nova`);
+    expect(await domainState(foreignVm)).toBe('shut off');
+
+    const unknown = await runNova(['vm', 'pause', '00000000-0000-4000-8000-00000000dead']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('there is no VM with UUID 00000000-0000-4000-8000-00000000dead');
+  });
+
   it('keeps the original Nova’s verbs: run vm and stop vm', async () => {
     await nova('run', 'vm', novaVm);
     expect(await domainState(novaVm)).toBe('running');

@@ -12,7 +12,7 @@ import {
   uniqueName,
 } from '../support/lab.js';
 
-// The anchor's lesson (DESIGN.md): cockpit-machines, shown 200 VMs, lists only 126–142 of them because
+// Why this test exists: cockpit-machines, shown 200 VMs, lists only 126–142 of them because
 // it sends one call per VM at once and the bus refuses calls past 128 pending replies. Nova must list
 // every one of many more, every time. (`npm run bench` shows the refused calls of the naive way.)
 const COUNT = 1000;

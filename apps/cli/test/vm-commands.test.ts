@@ -250,6 +250,22 @@ describe('nova vm start, stop, shutdown, reboot, pause, resume', () => {
     expect(resume.calls).toEqual([{ method: 'ResumeDomain', input: { name: 'web', foreign: false } }]);
     expect(JSON.parse(resume.stdout)).toEqual({ ok: true, state: 'running' });
   });
+
+  it('takes a VM by its UUID as well as by its name, as virsh does, in one helper call', async () => {
+    const uuid = '00000000-0000-4000-8000-00000000000A';
+    const pause = await nova(['vm', 'pause', uuid], { PauseDomain: { state: 'paused' } });
+    expect(pause.calls).toEqual([
+      { method: 'PauseDomain', input: { uuid: uuid.toLowerCase(), foreign: false } },
+    ]);
+    const info = await nova(['vm', 'info', uuid.toLowerCase(), '--json'], {
+      GetDomainInfo: { ...INFO, state: 'stopped' },
+    });
+    expect(info.calls).toEqual([{ method: 'GetDomainInfo', input: { uuid: uuid.toLowerCase() } }]);
+    // Not a UUID, and not a name either: refused before the helper is asked.
+    const bad = await nova(['vm', 'pause', '00000000-0000-4000-8000-00000000000g/'], {});
+    expect(bad.calls).toEqual([]);
+    expect(bad.code).not.toBe(0);
+  });
 });
 
 describe('nova vm autostart', () => {

@@ -1,6 +1,7 @@
 // Pure entry point of @nova/core: no I/O, safe for the renderer.
 export * from './contract/index.js';
 export * from './instances/instance-manager.js';
+export * from './instances/vm-actions.js';
 export * from './networks/network-validate.js';
 export * from './novafile/format.js';
 export * from './novafile/read.js';

@@ -2,6 +2,7 @@
 import { ContainerManager, preferredEngineFromEnv } from './containers/container-manager.js';
 import { EngineDiscovery } from './containers/engine-discovery.js';
 import { NovaError } from './contract/errors.js';
+import type { HelperCall } from './contract/helper.js';
 import { HELPER_BUS_NAME, type HostLinkChanged, type NetworkChanged } from './contract/helper.js';
 import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
@@ -10,7 +11,7 @@ import { InstanceManager } from './instances/instance-manager.js';
 import { type InstanceChangeListener, watchInstances } from './instances/instance-watch.js';
 import type { VersionReport } from './model/host.js';
 import type { EngineName } from './model/instance.js';
-import type { HelperCall, NovaFileDeps } from './novafile/novafile-service.js';
+import type { NovaFileDeps } from './novafile/novafile-service.js';
 import type { HostFacts } from './novafile/semantics.js';
 import { versionReport } from './system/version-report.js';
 import { NOVA_VERSION } from './version.js';

@@ -2,18 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import {
-  CHANNEL_NAME_LIST,
   CHANNEL_NAMES,
   channels,
   ERROR_CODES,
   errorCodeForHelperErrorName,
-  EVENT_NAME_LIST,
   EVENT_NAMES,
   exitCodeFor,
   HELPER_ERROR_NAMES,
   helperIntrospectionXml,
   helperMethods,
   InstanceList,
+  isContractNameSpelling,
   NovaError,
   POLKIT_ACTIONS,
   resultSchema,
@@ -21,7 +20,7 @@ import {
 } from '../src/index.js';
 
 describe('error codes', () => {
-  it('map to the CLI exit codes DESIGN.md names', () => {
+  it('map to the CLI exit codes', () => {
     expect(ERROR_CODES.map((code) => [code, exitCodeFor(code)])).toEqual([
       ['invalid-input', 2],
       ['not-authorized', 3],
@@ -63,9 +62,26 @@ describe('error codes', () => {
 });
 
 describe('renderer↔main channels', () => {
-  it('are listed schema-free for the preload exactly as declared', () => {
-    expect([...CHANNEL_NAME_LIST].sort()).toEqual([...CHANNEL_NAMES].sort());
-    expect([...EVENT_NAME_LIST].sort()).toEqual([...EVENT_NAMES].sort());
+  it('are named as the preload lets them through', () => {
+    for (const name of [...CHANNEL_NAMES, ...EVENT_NAMES])
+      expect(isContractNameSpelling(name), name).toBe(true);
+  });
+
+  it('are told apart from what is not spelled like a contract name', () => {
+    for (const name of [
+      '',
+      'instances',
+      'Instances.list',
+      'instances..list',
+      '.list',
+      'a.b/c',
+      'a.b c',
+      1,
+      null,
+    ]) {
+      expect(isContractNameSpelling(name), String(name)).toBe(false);
+    }
+    expect(isContractNameSpelling(`a.${'b'.repeat(100)}`)).toBe(false);
   });
 
   it('refuse unknown input keys', () => {
@@ -83,6 +99,22 @@ describe('renderer↔main channels', () => {
 });
 
 describe('helper methods', () => {
+  it('name one VM by its name or its UUID, exactly one of the two', () => {
+    const uuid = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+    const pause = helperMethods.PauseDomain.input;
+    expect(pause.parse({ uuid })).toEqual({ uuid, foreign: false });
+    expect(pause.parse({ name: 'web' })).toEqual({ name: 'web', foreign: false });
+    expect(pause.safeParse({}).success).toBe(false);
+    expect(pause.safeParse({ name: 'web', uuid }).success).toBe(false);
+    expect(pause.safeParse({ uuid: uuid.toUpperCase() }).success).toBe(false);
+    expect(pause.safeParse({ uuid: `${uuid}/../x` }).success).toBe(false);
+    const stop = helperMethods.StopDomain.input;
+    expect(stop.safeParse({ mode: 'destroy' }).success).toBe(false);
+    expect(stop.parse({ uuid, mode: 'destroy' })).toMatchObject({ uuid, mode: 'destroy' });
+    expect(helperMethods.GetDomainInfo.input.safeParse({}).success).toBe(false);
+    expect(helperMethods.GetDomainInfo.input.parse({ uuid })).toEqual({ uuid });
+  });
+
   it('each name a declared polkit action', () => {
     for (const spec of Object.values(helperMethods))
       expect(Object.keys(POLKIT_ACTIONS)).toContain(spec.action);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { ContainerStats } from '../src/contract/container-types.js';
 import { NovaError } from '../src/contract/errors.js';
+import type { HelperCall } from '../src/contract/helper.js';
 import type { DomainStats } from '../src/contract/helper-types.js';
 import { polkitUnreachable } from '../src/dbus/polkit.js';
 import {
@@ -27,7 +28,6 @@ import { insecureListenGaps, serveExporter } from '../src/exporter/server.js';
 import type { HostCounters } from '../src/metrics/proc.js';
 import { MetricsSampler } from '../src/metrics/sampler.js';
 import type { InstanceList } from '../src/model/instance.js';
-import type { HelperCall } from '../src/novafile/novafile-service.js';
 
 const VM_UUID = '0b5c6a52-4b0e-4f57-9a1e-7a0c2b1d3e4f';
 

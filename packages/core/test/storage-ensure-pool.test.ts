@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
+import type { HelperCall } from '../src/contract/helper.js';
 import type { HelperMethodName, StoragePoolSummary } from '../src/contract/index.js';
-import type { HelperCall } from '../src/novafile/novafile-service.js';
 import { readNovaFile } from '../src/novafile/read.js';
 import { resolveDesiredState } from '../src/novafile/resolve.js';
 import { ensureStoragePool } from '../src/storage/ensure-pool.js';

@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
+import type { HelperCall } from '../src/contract/helper.js';
 import type { HelperMethodName, StoragePoolSummary } from '../src/contract/index.js';
-import type { HelperCall } from '../src/novafile/novafile-service.js';
 import { type DeployEvent, deployTemplate } from '../src/templates/deploy.js';
 
 let dir: string;

@@ -296,8 +296,8 @@ describe('gatherTopology', () => {
         helper: helperFrom({
           ListHostBridges: () => ({ bridges: hostBridges }),
           ListNetworks: () => ({ networks: libvirtNetworks }),
-          GetDomainXml: ({ name }) => {
-            if (name === 'on-br0') throw new Error('domain vanished');
+          GetDomainXml: ({ uuid }) => {
+            if (uuid === UUID_B) throw new Error('domain vanished');
             return { xml: VM_XML_NETWORK };
           },
         }),
@@ -364,7 +364,7 @@ describe('VmNicCache', () => {
     const deps = (instances: Instance[]) => ({
       helper: <M extends HelperMethodName>(method: M, input: HelperInput<M>): Promise<HelperOutput<M>> => {
         if (method !== 'GetDomainXml') return Promise.reject(new Error('not here'));
-        asked.push((input as HelperInput<'GetDomainXml'>).name);
+        asked.push((input as HelperInput<'GetDomainXml'>).uuid ?? 'asked by name');
         return Promise.resolve({ xml: VM_XML_NETWORK } as HelperOutput<M>);
       },
       instances: { list: () => Promise.resolve({ instances, sources: [] }) },
@@ -374,12 +374,12 @@ describe('VmNicCache', () => {
     const a = vm('a', UUID_A);
     const b = vm('b', UUID_B);
     await gatherTopology(deps([a, b]));
-    expect(asked.sort()).toEqual(['a', 'b']);
+    expect(asked.sort()).toEqual([UUID_A, UUID_B]);
     const again = await gatherTopology(deps([a, { ...b, state: 'paused' }]));
-    expect(asked.sort()).toEqual(['a', 'b', 'b']);
+    expect(asked.sort()).toEqual([UUID_A, UUID_B, UUID_B]);
     expect(again.vmNics.get(a.id)).toEqual(parseDomainNics(VM_XML_NETWORK));
     now = 31_000;
     await gatherTopology(deps([a]));
-    expect(asked.sort()).toEqual(['a', 'a', 'b', 'b']);
+    expect(asked.sort()).toEqual([UUID_A, UUID_A, UUID_B, UUID_B]);
   });
 });

@@ -1,6 +1,9 @@
 // What the vm, network and storage commands share: checked arguments, helper calls, JSON and tables.
 import {
   describeZodError,
+  type DomainRef,
+  DomainUuid,
+  type HelperCall,
   type HelperInput,
   type HelperMethodName,
   helperMethods,
@@ -10,7 +13,9 @@ import {
   NovaError,
   parseSize,
   ResourceName,
+  type Target,
   toErrorData,
+  type VmTarget,
   VolumeSpec,
 } from '@nova/core';
 import type { Command } from 'commander';
@@ -25,13 +30,6 @@ export interface JsonOption {
 
 export interface TargetOptions extends JsonOption {
   foreign?: boolean;
-  project?: string;
-}
-
-/** Which VM or network a change is for, as the contract's Target. */
-export interface Target {
-  name: string;
-  foreign: boolean;
   project?: string;
 }
 
@@ -106,9 +104,8 @@ export function checkSeconds(text: string, option: string, max: number): number 
   return seconds;
 }
 
-/** The Target of a change; a project's VM is Nova's, so --project and --foreign exclude each other. */
-export function targetOf(name: string, options: TargetOptions, what: string): Target {
-  checkName(name, `${what} name`);
+/** Who a change may reach; a project's VM is Nova's, so --project and --foreign exclude each other. */
+function ownerOf(options: TargetOptions, what: string): { foreign: boolean; project?: string } {
   if (options.project !== undefined) checkName(options.project, 'project name');
   if (options.foreign === true && options.project !== undefined) {
     throw new NovaError(
@@ -118,10 +115,26 @@ export function targetOf(name: string, options: TargetOptions, what: string): Ta
     );
   }
   return {
-    name,
     foreign: options.foreign === true,
     ...(options.project === undefined ? {} : { project: options.project }),
   };
+}
+
+/** The Target of a change to a network (or another object named by its name). */
+export function targetOf(name: string, options: TargetOptions, what: string): Target & { name: string } {
+  checkName(name, `${what} name`);
+  return { name, ...ownerOf(options, what) };
+}
+
+/** A VM as a person names it, as virsh reads it: by its UUID when it has that shape, else by its name. */
+export function vmRefOf(vm: string): DomainRef {
+  if (DomainUuid.safeParse(vm.toLowerCase()).success) return { uuid: vm.toLowerCase() };
+  return { name: checkName(vm, 'VM name') };
+}
+
+/** The VM a change is for (by name or UUID) and who it may reach. */
+export function vmTargetOf(vm: string, options: TargetOptions): VmTarget {
+  return { ...vmRefOf(vm), ...ownerOf(options, 'VM') };
 }
 
 export function addTargetOptions(command: Command, what: string): Command {
@@ -164,7 +177,7 @@ export async function callHelper<M extends HelperMethodName>(
 export async function callForTarget<M extends HelperMethodName>(
   ctx: CommandContext,
   method: M,
-  target: Target,
+  target: { foreign?: boolean | undefined; project?: string | undefined },
   input: HelperInput<M>,
 ): Promise<HelperOutput<M>> {
   try {
@@ -174,7 +187,7 @@ export async function callForTarget<M extends HelperMethodName>(
     if (
       err instanceof NovaError &&
       err.code === 'conflict' &&
-      !target.foreign &&
+      target.foreign !== true &&
       target.project === undefined &&
       err.message.includes('not created by Nova') &&
       !`${err.message} ${err.detail ?? ''}`.includes('--foreign')
@@ -187,6 +200,14 @@ export async function callForTarget<M extends HelperMethodName>(
     }
     throw err;
   }
+}
+
+/** The helper as a change to `target` reaches it: checked input, and the --foreign hint on refusal. */
+export function helperFor(
+  ctx: CommandContext,
+  target: { foreign?: boolean | undefined; project?: string | undefined },
+): HelperCall {
+  return (method, input) => callForTarget(ctx, method, target, input);
 }
 
 /**

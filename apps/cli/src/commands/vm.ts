@@ -6,9 +6,10 @@ import {
   type DomainNicSpec,
   type DomainStats,
   type DomainSummary,
-  type HelperOutput,
   type SnapshotSummary,
+  type StopHow,
   toErrorData,
+  vmActions,
 } from '@nova/core';
 import { Argument, type Command, Option } from 'commander';
 
@@ -26,13 +27,15 @@ import {
   commandGroup,
   confirmDeletion,
   done,
+  helperFor,
   humanBytes,
   type JsonOption,
   plural,
   reporting,
   show,
-  targetOf,
   type TargetOptions,
+  vmRefOf,
+  vmTargetOf,
   yesNo,
 } from './shared.js';
 
@@ -165,18 +168,18 @@ function formatAddresses(
 // Each verb is defined once and registered both under `vm` and as the original Nova's alias.
 
 function defineStart(command: Command, ctx: CommandContext): void {
-  addJsonOption(addTargetOptions(command.argument('<name>', 'the VM'), 'VM')).action(
+  addJsonOption(addTargetOptions(command.argument('<name>', 'the VM (its name or UUID)'), 'VM')).action(
     (name: string, options: TargetOptions) =>
       reporting(ctx, options, async () => {
-        const target = targetOf(name, options, 'VM');
-        const result = await callForTarget(ctx, 'StartDomain', target, target);
+        const target = vmTargetOf(name, options);
+        const result = await vmActions.start(helperFor(ctx, target), target);
         done(ctx, options, result, `VM "${name}" is ${result.state}.`);
       }),
   );
 }
 
 function defineStop(command: Command, ctx: CommandContext, forceOption: boolean): void {
-  command.argument('<name>', 'the VM');
+  command.argument('<name>', 'the VM (its name or UUID)');
   if (forceOption) command.option('-f, --force', 'force it off at once (like pulling the plug)');
   command.addOption(
     new Option(
@@ -186,13 +189,12 @@ function defineStop(command: Command, ctx: CommandContext, forceOption: boolean)
   );
   addJsonOption(addTargetOptions(command, 'VM')).action((name: string, options: StopOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
-      const input =
+      const target = vmTargetOf(name, options);
+      const how: StopHow =
         options.force === true
-          ? { ...target, mode: 'destroy' as const }
+          ? { mode: 'destroy' }
           : {
-              ...target,
-              mode: 'shutdown' as const,
+              mode: 'shutdown',
               timeoutSeconds: checkSeconds(
                 options.timeout ?? String(DEFAULT_SHUTDOWN_SECONDS),
                 '--timeout',
@@ -200,51 +202,48 @@ function defineStop(command: Command, ctx: CommandContext, forceOption: boolean)
               ),
               forceAfterTimeout: true,
             };
-      const result = await callForTarget(ctx, 'StopDomain', target, input);
-      const how =
-        result.forced && input.mode === 'shutdown'
-          ? ` (forced off: it did not shut down within ${input.timeoutSeconds} s)`
+      const result = await vmActions.stop(helperFor(ctx, target), target, how);
+      const forced =
+        result.forced && how.mode === 'shutdown'
+          ? ` (forced off: it did not shut down within ${how.timeoutSeconds} s)`
           : result.forced
             ? ' (forced off)'
             : '';
-      done(ctx, options, result, `VM "${name}" is ${result.state}${how}.`);
+      done(ctx, options, result, `VM "${name}" is ${result.state}${forced}.`);
     }),
   );
 }
 
 function defineInfo(command: Command, ctx: CommandContext): void {
-  addJsonOption(command.argument('<name>', 'the VM')).action((name: string, options: JsonOption) =>
-    reporting(ctx, options, async () => {
-      checkName(name, 'VM name');
-      const info = await callHelper(ctx, 'GetDomainInfo', { name });
-      let addresses: DomainInterfaceAddresses[] | undefined;
-      if (info.state === 'running') {
-        try {
-          addresses = (await callHelper(ctx, 'GetDomainAddresses', { name, source: 'lease' })).interfaces;
-        } catch (err) {
-          // The VM's own facts are still worth printing when its addresses cannot be read.
-          ctx.io.err(
-            `nova: warning: the addresses of VM "${name}" could not be read: ${toErrorData(err).message}`,
-          );
+  addJsonOption(command.argument('<name>', 'the VM (its name or UUID)')).action(
+    (name: string, options: JsonOption) =>
+      reporting(ctx, options, async () => {
+        const ref = vmRefOf(name);
+        const info = await callHelper(ctx, 'GetDomainInfo', ref);
+        let addresses: DomainInterfaceAddresses[] | undefined;
+        if (info.state === 'running') {
+          try {
+            addresses = (await callHelper(ctx, 'GetDomainAddresses', { ...ref, source: 'lease' })).interfaces;
+          } catch (err) {
+            // The VM's own facts are still worth printing when its addresses cannot be read.
+            ctx.io.err(
+              `nova: warning: the addresses of VM "${name}" could not be read: ${toErrorData(err).message}`,
+            );
+          }
         }
-      }
-      const shown: VmInfo = addresses === undefined ? info : { ...info, addresses };
-      show(ctx, options, shown, formatVmInfo);
-    }),
+        const shown: VmInfo = addresses === undefined ? info : { ...info, addresses };
+        show(ctx, options, shown, formatVmInfo);
+      }),
   );
 }
 
 /** A change that returns the VM's new state: pause, resume. */
-function defineStateChange(
-  command: Command,
-  ctx: CommandContext,
-  method: 'PauseDomain' | 'ResumeDomain',
-): void {
-  addJsonOption(addTargetOptions(command.argument('<name>', 'the VM'), 'VM')).action(
+function defineStateChange(command: Command, ctx: CommandContext, verb: 'pause' | 'resume'): void {
+  addJsonOption(addTargetOptions(command.argument('<name>', 'the VM (its name or UUID)'), 'VM')).action(
     (name: string, options: TargetOptions) =>
       reporting(ctx, options, async () => {
-        const target = targetOf(name, options, 'VM');
-        const result: HelperOutput<'PauseDomain'> = await callForTarget(ctx, method, target, target);
+        const target = vmTargetOf(name, options);
+        const result = await vmActions[verb](helperFor(ctx, target), target);
         done(ctx, options, result, `VM "${name}" is ${result.state}.`);
       }),
   );
@@ -260,14 +259,14 @@ function registerSnapshotCommands(vm: Command, ctx: CommandContext): void {
       snapshot
         .command('create')
         .description('take a snapshot of a VM (it needs a qcow2 disk)')
-        .argument('<name>', 'the VM')
+        .argument('<name>', 'the VM (its name or UUID)')
         .argument('<snapshot>', 'a name for the snapshot')
         .option('--description <text>', 'what the snapshot is for'),
       'VM',
     ),
   ).action((name: string, snapshotName: string, options: TargetOptions & { description?: string }) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       checkSnapshotName(snapshotName);
       const result = await callForTarget(ctx, 'CreateSnapshot', target, {
         ...target,
@@ -279,11 +278,13 @@ function registerSnapshotCommands(vm: Command, ctx: CommandContext): void {
   );
 
   addJsonOption(
-    snapshot.command('list').description('list the snapshots of a VM').argument('<name>', 'the VM'),
+    snapshot
+      .command('list')
+      .description('list the snapshots of a VM')
+      .argument('<name>', 'the VM (its name or UUID)'),
   ).action((name: string, options: JsonOption) =>
     reporting(ctx, options, async () => {
-      checkName(name, 'VM name');
-      const result = await callHelper(ctx, 'ListSnapshots', { name });
+      const result = await callHelper(ctx, 'ListSnapshots', vmRefOf(name));
       show(ctx, options, result, ({ snapshots }) => formatSnapshots(name, snapshots));
     }),
   );
@@ -293,13 +294,13 @@ function registerSnapshotCommands(vm: Command, ctx: CommandContext): void {
       snapshot
         .command('revert')
         .description('put a VM back to a snapshot (what changed since is lost)')
-        .argument('<name>', 'the VM')
+        .argument('<name>', 'the VM (its name or UUID)')
         .argument('<snapshot>', 'the snapshot'),
       'VM',
     ),
   ).action((name: string, snapshotName: string, options: TargetOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       checkSnapshotName(snapshotName);
       const result = await callForTarget(ctx, 'RevertSnapshot', target, {
         ...target,
@@ -319,13 +320,13 @@ function registerSnapshotCommands(vm: Command, ctx: CommandContext): void {
       snapshot
         .command('delete')
         .description('delete a snapshot of a VM (the VM stays as it is)')
-        .argument('<name>', 'the VM')
+        .argument('<name>', 'the VM (its name or UUID)')
         .argument('<snapshot>', 'the snapshot'),
       'VM',
     ),
   ).action((name: string, snapshotName: string, options: TargetOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       checkSnapshotName(snapshotName);
       const result = await callForTarget(ctx, 'DeleteSnapshot', target, {
         ...target,
@@ -373,32 +374,35 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
 
   addJsonOption(
     addTargetOptions(
-      vm.command('reboot').description('ask a running VM to reboot (ACPI)').argument('<name>', 'the VM'),
+      vm
+        .command('reboot')
+        .description('ask a running VM to reboot (ACPI)')
+        .argument('<name>', 'the VM (its name or UUID)'),
       'VM',
     ),
   ).action((name: string, options: TargetOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
-      const result = await callForTarget(ctx, 'RebootDomain', target, target);
+      const target = vmTargetOf(name, options);
+      const result = await vmActions.reboot(helperFor(ctx, target), target);
       done(ctx, options, result, `VM "${name}" is rebooting.`);
     }),
   );
 
-  defineStateChange(vm.command('pause').description('pause a running VM'), ctx, 'PauseDomain');
-  defineStateChange(vm.command('resume').description('resume a paused VM'), ctx, 'ResumeDomain');
+  defineStateChange(vm.command('pause').description('pause a running VM'), ctx, 'pause');
+  defineStateChange(vm.command('resume').description('resume a paused VM'), ctx, 'resume');
 
   addJsonOption(
     addTargetOptions(
       vm
         .command('autostart')
         .description('start a VM with the host, or not')
-        .argument('<name>', 'the VM')
+        .argument('<name>', 'the VM (its name or UUID)')
         .addArgument(new Argument('<setting>', 'on or off').choices(['on', 'off'])),
       'VM',
     ),
   ).action((name: string, setting: 'on' | 'off', options: TargetOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       const autostart = setting === 'on';
       const result = await callForTarget(ctx, 'SetDomainAutostart', target, { ...target, autostart });
       done(
@@ -416,14 +420,14 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
         vm
           .command('delete')
           .description('force a VM off and delete it with its snapshots')
-          .argument('<name>', 'the VM')
+          .argument('<name>', 'the VM (its name or UUID)')
           .option('--with-disks', 'also delete the disk images Nova created for it'),
         'VM',
       ),
     ),
   ).action((name: string, options: TargetOptions & { withDisks?: boolean; yes?: boolean }) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       const removeVolumes = options.withDisks === true;
       await confirmDeletion(
         ctx,
@@ -431,7 +435,7 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
         `VM "${name}"`,
         `Delete VM "${name}" and its snapshots${removeVolumes ? ', with the disk images Nova created for it' : ''}? This cannot be undone.`,
       );
-      const result = await callForTarget(ctx, 'DeleteDomain', target, { ...target, removeVolumes });
+      const result = await vmActions.delete(helperFor(ctx, target), target, removeVolumes);
       done(
         ctx,
         options,
@@ -451,13 +455,13 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
       vm
         .command('clone')
         .description('copy a shut-off VM under a new name, with copies of its disk images and new MACs')
-        .argument('<name>', 'the VM to copy')
+        .argument('<name>', 'the VM to copy (its name or UUID)')
         .argument('<new-name>', 'the name of the copy'),
       'VM',
     ),
   ).action((name: string, newName: string, options: TargetOptions) =>
     reporting(ctx, options, async () => {
-      const target = targetOf(name, options, 'VM');
+      const target = vmTargetOf(name, options);
       checkName(newName, 'VM name');
       const result = await callForTarget(ctx, 'CloneDomain', target, { ...target, clone: newName });
       done(
@@ -477,7 +481,7 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
     vm
       .command('addresses')
       .description('the IP addresses of a VM')
-      .argument('<name>', 'the VM')
+      .argument('<name>', 'the VM (its name or UUID)')
       .addOption(
         new Option('--source <source>', 'where to ask: DHCP leases, the guest agent or the ARP table')
           .choices(['lease', 'agent', 'arp'])
@@ -485,8 +489,10 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
       ),
   ).action((name: string, options: JsonOption & { source: 'lease' | 'agent' | 'arp' }) =>
     reporting(ctx, options, async () => {
-      checkName(name, 'VM name');
-      const result = await callHelper(ctx, 'GetDomainAddresses', { name, source: options.source });
+      const result = await callHelper(ctx, 'GetDomainAddresses', {
+        ...vmRefOf(name),
+        source: options.source,
+      });
       show(ctx, options, result, ({ interfaces }) => formatAddresses(name, options.source, interfaces));
     }),
   );
@@ -508,12 +514,14 @@ export function registerVmCommands(program: Command, ctx: CommandContext): void 
     vm
       .command('xml')
       .description('the XML description of a VM, as libvirt keeps it')
-      .argument('<name>', 'the VM')
+      .argument('<name>', 'the VM (its name or UUID)')
       .option('--inactive', 'its persistent definition (what it boots with next)'),
   ).action((name: string, options: JsonOption & { inactive?: boolean }) =>
     reporting(ctx, options, async () => {
-      checkName(name, 'VM name');
-      const result = await callHelper(ctx, 'GetDomainXml', { name, inactive: options.inactive === true });
+      const result = await callHelper(ctx, 'GetDomainXml', {
+        ...vmRefOf(name),
+        inactive: options.inactive === true,
+      });
       show(ctx, options, result, ({ xml }) => xml.trimEnd());
     }),
   );

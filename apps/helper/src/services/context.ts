@@ -1,4 +1,4 @@
-import { NovaError } from '@nova/core';
+import { type DomainRef, NovaError, type Target, type VmTarget } from '@nova/core';
 import {
   type LibvirtDbusClient,
   type LibvirtManager,
@@ -24,19 +24,17 @@ export function conflict(message: string, detail?: string): NovaError {
   return new NovaError('conflict', message, detail);
 }
 
-/** Which object a change is for, and whose it must be (see Target in the contract). */
-export interface Target {
-  name: string;
-  project?: string | undefined;
-  foreign?: boolean | undefined;
-}
-
 /** Nova changes what it created; something else only when the user said so (`foreign`). */
-function checkOwner(what: string, target: Target, owner: { project?: string | undefined } | undefined): void {
+function checkOwner(
+  what: string,
+  name: string,
+  target: Pick<Target, 'project' | 'foreign'>,
+  owner: { project?: string | undefined } | undefined,
+): void {
   if (owner === undefined) {
     if (target.foreign === true && target.project === undefined) return;
     throw conflict(
-      `${what} "${target.name}" was not created by Nova, and Nova changes only what it created`,
+      `${what} "${name}" was not created by Nova, and Nova changes only what it created`,
       target.project === undefined
         ? `Say that you mean it (nova … --foreign), or use ${what === 'VM' ? 'virsh' : 'virsh net-*'}.`
         : 'Rename it in your NovaFile, or remove the other one yourself.',
@@ -44,26 +42,41 @@ function checkOwner(what: string, target: Target, owner: { project?: string | un
   }
   if (target.project !== undefined && owner.project !== target.project) {
     throw conflict(
-      `${what} "${target.name}" belongs to Nova project "${owner.project ?? '?'}", not to "${target.project}"`,
+      `${what} "${name}" belongs to Nova project "${owner.project ?? '?'}", not to "${target.project}"`,
     );
   }
 }
 
+/** How a person reads the VM a request names: "web" or "with UUID 0f…". */
+export function domainLabel(ref: DomainRef | VmTarget): string {
+  return ref.uuid === undefined ? `named "${ref.name ?? ''}"` : `with UUID ${ref.uuid}`;
+}
+
+/** The object path of the VM a request names, by its UUID or its name. */
+export async function domainPathOf(ctx: HelperContext, ref: DomainRef | VmTarget): Promise<string> {
+  const path =
+    ref.uuid === undefined
+      ? await ctx.manager.domainPath(ref.name ?? '')
+      : await ctx.manager.domainPathByUuid(ref.uuid);
+  if (path === undefined) throw new NovaError('not-found', `there is no VM ${domainLabel(ref)}`);
+  return path;
+}
+
+/** The VM a change is for, once its owner allows the change; `name` is its name now. */
 export async function domainTarget(
   ctx: HelperContext,
-  target: Target,
-): Promise<{ path: string; config: ReturnType<typeof parseDomainConfig> }> {
-  const path = await ctx.manager.domainPath(target.name);
-  if (path === undefined) throw new NovaError('not-found', `there is no VM named "${target.name}"`);
+  target: VmTarget,
+): Promise<{ path: string; name: string; config: ReturnType<typeof parseDomainConfig> }> {
+  const path = await domainPathOf(ctx, target);
   const config = parseDomainConfig(await ctx.manager.domainXml(path));
-  checkOwner('VM', target, config.nova);
-  return { path, config };
+  checkOwner('VM', config.name, target, config.nova);
+  return { path, name: config.name, config };
 }
 
 export async function networkTarget(ctx: HelperContext, target: Target): Promise<string> {
   const path = await ctx.manager.networkPath(target.name);
   if (path === undefined) throw new NovaError('not-found', `there is no network named "${target.name}"`);
-  checkOwner('network', target, parseNetworkXml(await ctx.manager.networkXml(path)).nova);
+  checkOwner('network', target.name, target, parseNetworkXml(await ctx.manager.networkXml(path)).nova);
   return path;
 }
 

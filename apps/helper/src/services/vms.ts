@@ -27,7 +27,15 @@ import { XMLParser } from 'fast-xml-parser';
 
 import { removeCloudInitSeed, writeCloudInitSeed } from '../cloud-init.js';
 import type { HelperImplementation } from '../dispatcher.js';
-import { conflict, delay, domainTarget, type HelperContext, poolPath } from './context.js';
+import {
+  conflict,
+  delay,
+  domainLabel,
+  domainPathOf,
+  domainTarget,
+  type HelperContext,
+  poolPath,
+} from './context.js';
 
 type VmMethods = Pick<
   HelperImplementation,
@@ -254,9 +262,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
 
     ListDomainFacts: async ({ names }) => ({ domains: await libvirt.domainFacts(names) }),
 
-    GetDomainInfo: async ({ name }) => {
-      const path = await manager.domainPath(name);
-      if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
+    GetDomainInfo: async (ref) => {
+      const path = await domainPathOf(ctx, ref);
       const [xml, { state, reason }, autostart, persistent, snapshots] = await Promise.all([
         manager.domainXml(path, XML_INACTIVE),
         manager.domainStateReason(path),
@@ -283,9 +290,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       };
     },
 
-    GetDomainXml: async ({ name, inactive }) => {
-      const path = await manager.domainPath(name);
-      if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
+    GetDomainXml: async ({ inactive, ...ref }) => {
+      const path = await domainPathOf(ctx, ref);
       return { xml: await manager.domainXml(path, inactive ? XML_INACTIVE : 0) };
     },
 
@@ -294,9 +300,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       return { stats: names === undefined ? stats : stats.filter((entry) => names.includes(entry.name)) };
     },
 
-    GetDomainAddresses: async ({ name, source }) => {
-      const path = await manager.domainPath(name);
-      if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
+    GetDomainAddresses: async ({ source, ...ref }) => {
+      const path = await domainPathOf(ctx, ref);
       let raw: unknown[];
       try {
         raw = await manager.interfaceAddresses(path, ADDRESS_SOURCES[source]);
@@ -304,7 +309,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
         if (source === 'agent' && err instanceof NovaError) {
           throw new NovaError(
             'backend-unavailable',
-            `the guest agent of VM "${name}" did not answer: ${err.message}`,
+            `the guest agent of the VM ${domainLabel(ref)} did not answer: ${err.message}`,
             'Install and start qemu-guest-agent in the guest, or ask with source "lease" or "arp".',
           );
         }
@@ -334,9 +339,8 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       return { interfaces };
     },
 
-    ListSnapshots: async ({ name }) => {
-      const path = await manager.domainPath(name);
-      if (path === undefined) throw new NovaError('not-found', `there is no VM named "${name}"`);
+    ListSnapshots: async (ref) => {
+      const path = await domainPathOf(ctx, ref);
       const snapshots = await mapBounded(await manager.listSnapshotPaths(path), 8, async (snapshot) => {
         const [xml, current] = await Promise.all([
           manager.snapshotXml(snapshot),
@@ -421,33 +425,31 @@ export function vmMethods(ctx: HelperContext): VmMethods {
     },
 
     RebootDomain: async (target) => {
-      const { path } = await domainTarget(ctx, target);
+      const { path, name } = await domainTarget(ctx, target);
       if ((await manager.domainState(path)) !== 'running')
-        throw new NovaError('conflict', `VM "${target.name}" is not running`);
+        throw new NovaError('conflict', `VM "${name}" is not running`);
       await manager.rebootDomain(path);
       return {};
     },
 
     PauseDomain: async (target) => {
-      const { path } = await domainTarget(ctx, target);
+      const { path, name } = await domainTarget(ctx, target);
       const state = await manager.domainState(path);
       if (state === 'running') await manager.suspendDomain(path);
-      else if (state !== 'paused')
-        throw new NovaError('conflict', `VM "${target.name}" is ${state}, not running`);
+      else if (state !== 'paused') throw new NovaError('conflict', `VM "${name}" is ${state}, not running`);
       return { state: await manager.domainState(path) };
     },
 
     ResumeDomain: async (target) => {
-      const { path } = await domainTarget(ctx, target);
+      const { path, name } = await domainTarget(ctx, target);
       const state = await manager.domainState(path);
       if (state === 'paused') await manager.resumeDomain(path);
-      else if (state !== 'running')
-        throw new NovaError('conflict', `VM "${target.name}" is ${state}, not paused`);
+      else if (state !== 'running') throw new NovaError('conflict', `VM "${name}" is ${state}, not paused`);
       return { state: await manager.domainState(path) };
     },
 
     DeleteDomain: async ({ removeVolumes, ...target }) => {
-      const { path, config } = await domainTarget(ctx, target);
+      const { path, name, config } = await domainTarget(ctx, target);
       if ((await manager.domainState(path)) !== 'stopped') {
         try {
           await manager.destroyDomain(path);
@@ -457,7 +459,7 @@ export function vmMethods(ctx: HelperContext): VmMethods {
       }
       for (const snapshot of await manager.listSnapshotPaths(path)) await manager.deleteSnapshot(snapshot);
       await manager.undefineDomain(path);
-      await removeCloudInitSeed(target.name);
+      await removeCloudInitSeed(name);
       const removed: string[] = [];
       if (removeVolumes) {
         const registry = await origins.read();
@@ -489,13 +491,13 @@ export function vmMethods(ctx: HelperContext): VmMethods {
     },
 
     CreateSnapshot: async ({ snapshot, description, ...target }) => {
-      const { path, config } = await domainTarget(ctx, target);
+      const { path, name, config } = await domainTarget(ctx, target);
       if ((await manager.snapshotPath(path, snapshot)) !== undefined)
-        throw conflict(`VM "${target.name}" has a snapshot named "${snapshot}" already`);
+        throw conflict(`VM "${name}" has a snapshot named "${snapshot}" already`);
       if (!config.disks.some((disk) => disk.device === 'disk' && disk.format === 'qcow2')) {
         throw new NovaError(
           'invalid-input',
-          `VM "${target.name}" has no qcow2 disk to hold a snapshot`,
+          `VM "${name}" has no qcow2 disk to hold a snapshot`,
           'Snapshots need at least one qcow2 disk.',
         );
       }
@@ -504,28 +506,28 @@ export function vmMethods(ctx: HelperContext): VmMethods {
     },
 
     RevertSnapshot: async ({ snapshot, ...target }) => {
-      const { path } = await domainTarget(ctx, target);
-      await manager.revertSnapshot(await snapshotTarget(path, target.name, snapshot));
+      const { path, name } = await domainTarget(ctx, target);
+      await manager.revertSnapshot(await snapshotTarget(path, name, snapshot));
       return { state: await manager.domainState(path) };
     },
 
     DeleteSnapshot: async ({ snapshot, ...target }) => {
-      const { path } = await domainTarget(ctx, target);
-      await manager.deleteSnapshot(await snapshotTarget(path, target.name, snapshot));
+      const { path, name } = await domainTarget(ctx, target);
+      await manager.deleteSnapshot(await snapshotTarget(path, name, snapshot));
       return {};
     },
 
     CloneDomain: async ({ clone, ...target }) => {
-      const { path, config } = await domainTarget(ctx, target);
+      const { path, name, config } = await domainTarget(ctx, target);
       if ((await manager.domainState(path)) !== 'stopped')
-        throw new NovaError('conflict', `VM "${target.name}" must be shut off to be cloned`);
+        throw new NovaError('conflict', `VM "${name}" must be shut off to be cloned`);
       if ((await manager.domainPath(clone)) !== undefined)
         throw conflict(`a VM named "${clone}" exists already`);
       const fileDisks = config.disks.filter((disk) => disk.device === 'disk' && disk.source.type === 'file');
       if (fileDisks.length > 0) {
         throw new NovaError(
           'invalid-input',
-          `VM "${target.name}" has disks outside storage pools (${fileDisks.map((d) => (d.source.type === 'file' ? d.source.path : '')).join(', ')})`,
+          `VM "${name}" has disks outside storage pools (${fileDisks.map((d) => (d.source.type === 'file' ? d.source.path : '')).join(', ')})`,
           'Nova clones only disks that are volumes of a storage pool.',
         );
       }
@@ -540,11 +542,11 @@ export function vmMethods(ctx: HelperContext): VmMethods {
           if (source === undefined)
             throw new NovaError(
               'not-found',
-              `disk image ${disk.source.pool}/${disk.source.volume} of VM "${target.name}" is missing`,
+              `disk image ${disk.source.pool}/${disk.source.volume} of VM "${name}" is missing`,
             );
           const info = await manager.volumeInfo(source);
-          const copyName = disk.source.volume.startsWith(target.name)
-            ? `${clone}${disk.source.volume.slice(target.name.length)}`
+          const copyName = disk.source.volume.startsWith(name)
+            ? `${clone}${disk.source.volume.slice(name.length)}`
             : `${clone}-${disk.source.volume}`;
           const xml = buildVolumeXml({
             pool: disk.source.pool,
@@ -593,10 +595,10 @@ export function vmMethods(ctx: HelperContext): VmMethods {
     },
 
     DetachNic: async ({ mac, ...target }) => {
-      const { path, config } = await domainTarget(ctx, target);
+      const { path, name, config } = await domainTarget(ctx, target);
       const nic = config.nics.find((candidate) => candidate.mac === mac);
       if (nic === undefined)
-        throw new NovaError('not-found', `VM "${target.name}" has no interface with MAC ${mac}`);
+        throw new NovaError('not-found', `VM "${name}" has no interface with MAC ${mac}`);
       const live = (await manager.domainState(path)) === 'running';
       await manager.detachDevice(path, buildNicXml(nic), live);
       return { live };

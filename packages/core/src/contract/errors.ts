@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The closed set of error codes that cross every boundary (DESIGN.md). */
+/** The closed set of error codes that cross every boundary (docs/architecture.md). */
 export const ERROR_CODES = [
   'invalid-input',
   'not-authorized',
@@ -73,7 +73,7 @@ export function describeZodError(err: z.ZodError): string {
     .join('; ');
 }
 
-/** Exit codes of the `nova` command for each error code (DESIGN.md). */
+/** Exit codes of the `nova` command for each error code (docs/cli.md lists them). */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   'invalid-input': 2,
   'not-authorized': 3,

@@ -188,11 +188,42 @@ const Empty = z.object({}).strict();
  * Which VM (or network) a change is for. With a project, it must be Nova's for that project; without,
  * any of Nova's; `foreign` lets a change reach one Nova did not create, when the user says so.
  */
-const Target = {
-  name: ResourceName,
+const Owner = {
   project: ResourceName.optional(),
   foreign: z.boolean().default(false),
 };
+const Target = { name: ResourceName, ...Owner };
+const TargetSchema = z.object(Target).strict();
+/** Which network (or other object named by its name) a change is for, and whose it must be. */
+export type Target = z.input<typeof TargetSchema>;
+
+/** The UUID libvirt gave a domain: it stays the same when the domain is renamed. */
+export const DomainUuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a domain UUID');
+
+/**
+ * A method's input that names one VM: by its UUID (what the desktop app holds from the instance list)
+ * or by its name (what a person types), exactly one of the two; the helper looks the domain up by
+ * whichever it is given.
+ */
+function domainInput<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z
+    .object({ name: ResourceName.optional(), uuid: DomainUuid.optional(), ...shape })
+    .strict()
+    .refine(
+      (input: { name?: unknown; uuid?: unknown }) =>
+        (input.name === undefined) !== (input.uuid === undefined),
+      {
+        message: 'say which VM by its name or by its UUID (one of the two)',
+      },
+    );
+}
+const VmTargetSchema = domainInput(Owner);
+/** Which VM a change is for (by name or UUID), and whose it must be. */
+export type VmTarget = z.input<typeof VmTargetSchema>;
+/** Which VM a read is for. */
+export type DomainRef = { name: string; uuid?: undefined } | { uuid: string; name?: undefined };
 const SnapshotName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a valid snapshot name');
 
 export interface HelperMethodSpec {
@@ -233,13 +264,13 @@ export const helperMethods = {
   GetDomainInfo: {
     action: 'dev.nova.vm.read',
     summary: 'One domain: state and why, owner, size, disks, interfaces, snapshots',
-    input: z.object({ name: ResourceName }).strict(),
+    input: domainInput({}),
     output: DomainInfo,
   },
   GetDomainXml: {
     action: 'dev.nova.vm.read',
     summary: 'A domain’s XML description, as libvirt keeps it (inactive: its persistent definition)',
-    input: z.object({ name: ResourceName, inactive: z.boolean().default(false) }).strict(),
+    input: domainInput({ inactive: z.boolean().default(false) }),
     output: z.object({ xml: z.string() }),
   },
   GetDomainStats: {
@@ -258,15 +289,13 @@ export const helperMethods = {
   GetDomainAddresses: {
     action: 'dev.nova.vm.read',
     summary: 'A domain’s IP addresses, from DHCP leases, the guest agent or the ARP table',
-    input: z
-      .object({ name: ResourceName, source: z.enum(['lease', 'agent', 'arp']).default('lease') })
-      .strict(),
+    input: domainInput({ source: z.enum(['lease', 'agent', 'arp']).default('lease') }),
     output: z.object({ interfaces: z.array(DomainInterfaceAddresses) }),
   },
   ListSnapshots: {
     action: 'dev.nova.vm.read',
     summary: 'A domain’s snapshots',
-    input: z.object({ name: ResourceName }).strict(),
+    input: domainInput({}),
     output: z.object({ snapshots: z.array(SnapshotSummary) }),
   },
   DefineDomain: {
@@ -278,88 +307,88 @@ export const helperMethods = {
   StartDomain: {
     action: 'dev.nova.vm.start',
     summary: 'Start a domain (or resume it, if paused)',
-    input: z.object(Target).strict(),
+    input: VmTargetSchema,
     output: z.object({ state: DomainSummary.shape.state }),
   },
   StopDomain: {
     action: 'dev.nova.vm.stop',
     summary: 'Shut a domain down (ACPI), forcing it off after a timeout if asked; or force it off at once',
-    input: z
-      .object({
-        ...Target,
-        mode: z.enum(['shutdown', 'destroy']),
-        timeoutSeconds: z.number().int().min(0).max(3600).default(60),
-        forceAfterTimeout: z.boolean().default(true),
-      })
-      .strict(),
+    input: domainInput({
+      ...Owner,
+      mode: z.enum(['shutdown', 'destroy']),
+      timeoutSeconds: z.number().int().min(0).max(3600).default(60),
+      forceAfterTimeout: z.boolean().default(true),
+    }),
     output: z.object({ state: DomainSummary.shape.state, forced: z.boolean() }),
   },
   RebootDomain: {
     action: 'dev.nova.vm.reboot',
     summary: 'Ask a running domain to reboot (ACPI)',
-    input: z.object(Target).strict(),
+    input: VmTargetSchema,
     output: Empty,
   },
   PauseDomain: {
     action: 'dev.nova.vm.pause',
     summary: 'Pause a running domain',
-    input: z.object(Target).strict(),
+    input: VmTargetSchema,
     output: z.object({ state: DomainSummary.shape.state }),
   },
   ResumeDomain: {
     action: 'dev.nova.vm.resume',
     summary: 'Resume a paused domain',
-    input: z.object(Target).strict(),
+    input: VmTargetSchema,
     output: z.object({ state: DomainSummary.shape.state }),
   },
   DeleteDomain: {
     action: 'dev.nova.vm.delete',
     summary: 'Force off and undefine a domain, with the disk images Nova created for it if asked',
-    input: z.object({ ...Target, removeVolumes: z.boolean() }).strict(),
+    input: domainInput({ ...Owner, removeVolumes: z.boolean() }),
     output: z.object({ removedVolumes: z.array(z.string()) }),
   },
   SetDomainAutostart: {
     action: 'dev.nova.vm.autostart',
     summary: 'Start a domain with the host, or not',
-    input: z.object({ ...Target, autostart: z.boolean() }).strict(),
+    input: domainInput({ ...Owner, autostart: z.boolean() }),
     output: Empty,
   },
   CreateSnapshot: {
     action: 'dev.nova.vm.snapshot-create',
     summary: 'Take a snapshot of a domain (its disks, and its memory if it runs)',
-    input: z
-      .object({ ...Target, snapshot: SnapshotName, description: freeText(4096, 'lines').optional() })
-      .strict(),
+    input: domainInput({
+      ...Owner,
+      snapshot: SnapshotName,
+      description: freeText(4096, 'lines').optional(),
+    }),
     output: SnapshotSummary,
   },
   RevertSnapshot: {
     action: 'dev.nova.vm.snapshot-revert',
     summary: 'Revert a domain to one of its snapshots',
-    input: z.object({ ...Target, snapshot: SnapshotName }).strict(),
+    input: domainInput({ ...Owner, snapshot: SnapshotName }),
     output: z.object({ state: DomainSummary.shape.state }),
   },
   DeleteSnapshot: {
     action: 'dev.nova.vm.snapshot-delete',
     summary: 'Delete a snapshot of a domain',
-    input: z.object({ ...Target, snapshot: SnapshotName }).strict(),
+    input: domainInput({ ...Owner, snapshot: SnapshotName }),
     output: Empty,
   },
   CloneDomain: {
     action: 'dev.nova.vm.clone',
     summary: 'Copy a stopped domain under a new name, with copies of its disk images and new MAC addresses',
-    input: z.object({ ...Target, clone: ResourceName }).strict(),
+    input: domainInput({ ...Owner, clone: ResourceName }),
     output: z.object({ name: z.string(), uuid: z.string(), volumes: z.array(z.string()) }),
   },
   AttachNic: {
     action: 'dev.nova.vm.nic-attach',
     summary: 'Add a network interface to a domain, to its definition and (if it runs) live',
-    input: z.object({ ...Target, nic: DomainNicSpec }).strict(),
+    input: domainInput({ ...Owner, nic: DomainNicSpec }),
     output: z.object({ mac: z.string(), live: z.boolean() }),
   },
   DetachNic: {
     action: 'dev.nova.vm.nic-detach',
     summary: 'Remove a domain’s network interface (by MAC), from its definition and (if it runs) live',
-    input: z.object({ ...Target, mac: MacAddress }).strict(),
+    input: domainInput({ ...Owner, mac: MacAddress }),
     output: z.object({ live: z.boolean() }),
   },
 
@@ -391,13 +420,13 @@ export const helperMethods = {
   StartNetwork: {
     action: 'dev.nova.network.start',
     summary: 'Start a libvirt network',
-    input: z.object(Target).strict(),
+    input: TargetSchema,
     output: Empty,
   },
   StopNetwork: {
     action: 'dev.nova.network.stop',
     summary: 'Stop a libvirt network (its guests lose it until it starts again)',
-    input: z.object(Target).strict(),
+    input: TargetSchema,
     output: Empty,
   },
   SetNetworkAutostart: {
@@ -409,7 +438,7 @@ export const helperMethods = {
   DeleteNetwork: {
     action: 'dev.nova.network.delete',
     summary: 'Stop and undefine a libvirt network',
-    input: z.object(Target).strict(),
+    input: TargetSchema,
     output: Empty,
   },
 
@@ -743,6 +772,11 @@ export type HelperInput<M extends HelperMethodName> = z.input<HelperMethods[M]['
 /** A request as the helper sees it once checked: defaults filled in. */
 export type HelperParsedInput<M extends HelperMethodName> = z.output<HelperMethods[M]['input']>;
 export type HelperOutput<M extends HelperMethodName> = z.output<HelperMethods[M]['output']>;
+/** One call of a helper method, however it travels (the system bus, or the desktop app's relay). */
+export type HelperCall = <M extends HelperMethodName>(
+  method: M,
+  input: HelperInput<M>,
+) => Promise<HelperOutput<M>>;
 
 export function isHelperMethodName(name: string): name is HelperMethodName {
   return Object.hasOwn(helperMethods, name);

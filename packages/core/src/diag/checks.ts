@@ -10,13 +10,13 @@ import { DBusError } from 'dbus-next';
 import { chooseEndpoints } from '../containers/engine-discovery.js';
 import type { EngineProbe } from '../containers/engines.js';
 import { toErrorData } from '../contract/errors.js';
+import type { HelperCall } from '../contract/helper.js';
 import { HELPER_BUS_NAME, type HelperStatus, POLKIT_ACTIONS } from '../contract/helper.js';
 import { BoundedCaller } from '../dbus/bounded-caller.js';
 import { connectSystemBus } from '../dbus/system-bus.js';
 import { listHostLinks } from '../host/ip-link.js';
 import { LIBVIRT_BUS_NAME, LIBVIRT_QEMU_PATH } from '../libvirt/libvirt-dbus.js';
 import type { EngineName } from '../model/instance.js';
-import type { HelperCall } from '../novafile/novafile-service.js';
 import { NOVA_VERSION } from '../version.js';
 import type { DiagCheck, DiagOutcome } from './diag.js';
 

@@ -1,12 +1,14 @@
 // What the desktop app does to one instance (start, shut down, force off, reboot, pause, resume,
-// delete), by its id from `instances.list`: the same helper methods and engine calls as `nova vm` and
-// `nova container`, so that the GUI and the CLI behave alike.
+// delete), by its id from `instances.list`: a VM by its UUID through the verbs `nova vm` uses too
+// (vm-actions.ts, one helper call each), a container through the engine calls of `nova container`, so
+// that the GUI and the CLI behave alike.
 import type { ContainerManager } from '../containers/container-manager.js';
 import type { ContainerEngine } from '../containers/engine.js';
 import { NovaError } from '../contract/errors.js';
 import type { InstanceAction, InstanceActionResult } from '../contract/features/overview.js';
-import { EngineName, type InstanceState } from '../model/instance.js';
-import type { HelperCall } from '../novafile/novafile-service.js';
+import type { HelperCall } from '../contract/helper.js';
+import { EngineName } from '../model/instance.js';
+import { vmActions } from './vm-actions.js';
 
 export type ParsedInstanceId =
   { kind: 'vm'; uuid: string } | { kind: 'container'; engine: EngineName; containerId: string };
@@ -35,17 +37,6 @@ export const GUI_SHUTDOWN_SECONDS = 60;
 /** How long a container gets to stop before the engine kills it, as `docker stop` does. */
 export const CONTAINER_STOP_SECONDS = 10;
 
-/** The name of the VM with this UUID now (names can change; the UUID does not). */
-export async function vmNameOf(
-  helper: HelperCall,
-  uuid: string,
-): Promise<{ name: string; state: InstanceState }> {
-  const { domains } = await helper('ListDomains', {});
-  const domain = domains.find((candidate) => candidate.uuid === uuid);
-  if (domain === undefined) throw new NovaError('not-found', `there is no VM with UUID ${uuid} any more`);
-  return { name: domain.name, state: domain.state };
-}
-
 async function vmAction(
   helper: HelperCall,
   uuid: string,
@@ -53,14 +44,12 @@ async function vmAction(
   foreign: boolean,
   removeDisks: boolean,
 ): Promise<InstanceActionResult> {
-  const { name } = await vmNameOf(helper, uuid);
-  const target = { name, foreign };
+  const target = { uuid, foreign };
   switch (action) {
     case 'start':
-      return { state: (await helper('StartDomain', target)).state };
+      return { state: (await vmActions.start(helper, target)).state };
     case 'shutdown': {
-      const result = await helper('StopDomain', {
-        ...target,
+      const result = await vmActions.stop(helper, target, {
         mode: 'shutdown',
         timeoutSeconds: GUI_SHUTDOWN_SECONDS,
         forceAfterTimeout: false,
@@ -68,22 +57,22 @@ async function vmAction(
       if (result.state !== 'stopped' && result.state !== 'crashed')
         throw new NovaError(
           'failed',
-          `VM "${name}" did not shut down within ${GUI_SHUTDOWN_SECONDS} s; it is ${result.state}`,
+          `the VM did not shut down within ${GUI_SHUTDOWN_SECONDS} s; it is ${result.state}`,
           'The guest may ignore shutdown requests (no ACPI). Use Force off to stop it at once.',
         );
       return { state: result.state };
     }
     case 'force-off':
-      return { state: (await helper('StopDomain', { ...target, mode: 'destroy' })).state };
+      return { state: (await vmActions.stop(helper, target, { mode: 'destroy' })).state };
     case 'reboot':
-      await helper('RebootDomain', target);
+      await vmActions.reboot(helper, target);
       return { state: 'running' };
     case 'pause':
-      return { state: (await helper('PauseDomain', target)).state };
+      return { state: (await vmActions.pause(helper, target)).state };
     case 'resume':
-      return { state: (await helper('ResumeDomain', target)).state };
+      return { state: (await vmActions.resume(helper, target)).state };
     case 'delete': {
-      const { removedVolumes } = await helper('DeleteDomain', { ...target, removeVolumes: removeDisks });
+      const { removedVolumes } = await vmActions.delete(helper, target, removeDisks);
       return { removed: true, removedVolumes };
     }
   }

@@ -13,7 +13,7 @@ import { parseDomainConfig } from '../libvirt/domain-config.js';
 import { MAX_NOVAFILE_BYTES, readNovaFile } from '../novafile/read.js';
 import { projectName } from '../novafile/resolve.js';
 import { mapBounded } from '../util/semaphore.js';
-import { type InstanceDeps, parseInstanceId, vmNameOf } from './instance-actions.js';
+import { type InstanceDeps, parseInstanceId } from './instance-actions.js';
 
 /** Calls in flight at once, well under the bus's limit of pending replies per connection (128). */
 const FACT_CONCURRENCY = 8;
@@ -58,7 +58,7 @@ export async function instanceFacts(deps: InstanceDeps, ids: readonly string[]):
         facts.networks = domain.networks;
         if (domain.active) {
           const { interfaces } = await deps.helper('GetDomainAddresses', {
-            name: domain.name,
+            uuid: parsed.uuid,
             source: 'lease',
           });
           facts.addresses = addressesOf(interfaces);
@@ -140,18 +140,17 @@ async function vmDetails(
   uuid: string,
   novaFilePath: string,
 ): Promise<InstanceDetails> {
-  const { name } = await vmNameOf(deps.helper, uuid);
   const warnings: string[] = [];
   const [info, xml, snapshots] = await Promise.all([
-    deps.helper('GetDomainInfo', { name }),
-    deps.helper('GetDomainXml', { name, inactive: false }).then(
+    deps.helper('GetDomainInfo', { uuid }),
+    deps.helper('GetDomainXml', { uuid, inactive: false }).then(
       ({ xml: text }) => text,
       (err: unknown) => {
         warnings.push(`XML: ${message(err)}`);
         return '';
       },
     ),
-    deps.helper('ListSnapshots', { name }).then(
+    deps.helper('ListSnapshots', { uuid }).then(
       (result) => result.snapshots,
       (err: unknown) => {
         warnings.push(`Snapshots: ${message(err)}`);
@@ -162,7 +161,7 @@ async function vmDetails(
   let interfaces: DomainInterfaceAddresses[] = [];
   if (info.state === 'running' || info.state === 'paused') {
     try {
-      interfaces = (await deps.helper('GetDomainAddresses', { name, source: 'lease' })).interfaces;
+      interfaces = (await deps.helper('GetDomainAddresses', { uuid, source: 'lease' })).interfaces;
     } catch (err) {
       warnings.push(`Addresses: ${message(err)}`);
     }

@@ -101,6 +101,10 @@ export class LibvirtManager {
     return this.#lookup('DomainLookupByName', name);
   }
 
+  domainPathByUuid(uuid: string): Promise<string | undefined> {
+    return this.#lookup('DomainLookupByUUID', uuid);
+  }
+
   async domainXml(path: string, flags = XML_INACTIVE): Promise<string> {
     const [xml] = await this.#call(path, DOMAIN, 'GetXMLDesc', 'u', [flags]);
     if (typeof xml !== 'string')

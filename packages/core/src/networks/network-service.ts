@@ -23,11 +23,12 @@ import {
   NewNetwork,
 } from '../contract/features/networks.js';
 import type { TopologyProblem } from '../contract/features/topology.js';
+import type { HelperCall } from '../contract/helper.js';
 import type { Lease } from '../contract/helper-types.js';
 import type { DomainNicSpec, HostBridgeSpec, NetworkSpec } from '../contract/specs.js';
 import type { EngineName, InstanceList } from '../model/instance.js';
-import type { HelperCall } from '../novafile/novafile-service.js';
 import { bridgeNameFor, specHash } from '../novafile/resolve.js';
+import { owned } from '../novafile/spec-hash.js';
 import { gatherTopology, type VmNicCache } from '../topology/topology-gather.js';
 import { mapBounded } from '../util/semaphore.js';
 import { changeContainerNetwork } from './container-membership.js';
@@ -66,14 +67,6 @@ const memberWord = (member: NetworkMember) =>
   member.kind === 'vm'
     ? `VM ${member.name}${member.mac === undefined ? '' : ` (${member.mac})`}`
     : `${member.kind === 'container' ? 'container' : 'interface'} ${member.name}`;
-
-/** Marks what Nova makes with its project, and the spec's hash like the NovaFile does. */
-function owned<T extends { ownership: { project: string; name: string; specHash: string } }>(
-  spec: Omit<T, 'ownership'> & { ownership: { project: string; name: string } },
-): T {
-  const draft = { ...spec, ownership: { ...spec.ownership, specHash: '' } } as unknown as T;
-  return { ...draft, ownership: { ...draft.ownership, specHash: specHash(draft) } };
-}
 
 export class NetworkService {
   #last: { at: number; listing: Promise<NetworkListing> } | undefined;

@@ -6,7 +6,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { ContainerManager } from '../containers/container-manager.js';
 import type { ContainerEngine } from '../containers/engine.js';
 import { NovaError } from '../contract/errors.js';
-import type { HelperInput, HelperMethodName, HelperOutput } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper.js';
 import { listHostLinks } from '../host/ip-link.js';
 import type { EngineName } from '../model/instance.js';
 import type { ApplyBackend } from './apply.js';
@@ -16,11 +16,6 @@ import type { NovaFileError } from './read.js';
 import { type DesiredState, resolveDesiredState } from './resolve.js';
 import type { NovaFileModel } from './schema.js';
 import { locate } from './toml-source.js';
-
-export type HelperCall = <M extends HelperMethodName>(
-  method: M,
-  input: HelperInput<M>,
-) => Promise<HelperOutput<M>>;
 
 export interface NovaFileDeps {
   helper: HelperCall;

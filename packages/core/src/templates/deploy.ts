@@ -12,9 +12,9 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { NovaError } from '../contract/errors.js';
+import type { HelperCall } from '../contract/helper.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { type NovaFileEdit, updateNovaFile } from '../novafile/edit.js';
-import type { HelperCall } from '../novafile/novafile-service.js';
 import { readNovaFile } from '../novafile/read.js';
 import { DEFAULT_POOL_NAME, projectName } from '../novafile/resolve.js';
 import { NAME_PATTERN, NAME_RULE, type NovaFileModel } from '../novafile/schema.js';

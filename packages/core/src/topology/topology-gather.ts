@@ -4,8 +4,8 @@
 import type { ContainerEngine } from '../containers/engine.js';
 import type { EngineNetworkSummary } from '../contract/container-types.js';
 import type { TopologyGraph, TopologyProblem, TopologySource } from '../contract/features/topology.js';
+import type { HelperCall } from '../contract/helper.js';
 import type { Instance, InstanceList } from '../model/instance.js';
-import type { HelperCall } from '../novafile/novafile-service.js';
 import { mapBounded } from '../util/semaphore.js';
 import { buildTopologyGraph, parseDomainNics, type TopologyFacts, type VmNic } from './topology-graph.js';
 
@@ -116,7 +116,7 @@ export async function gatherTopology(deps: TopologyDeps): Promise<TopologyFacts>
       'vm-interfaces',
       `The network interfaces of VM "${vm.name}"`,
       async () =>
-        parseDomainNics((await deps.helper('GetDomainXml', { name: vm.name, inactive: false })).xml),
+        parseDomainNics((await deps.helper('GetDomainXml', { uuid: vm.uuid, inactive: false })).xml),
       vm.name,
     );
     if (nics !== undefined) {

@@ -184,5 +184,5 @@ export const WizardPreview = z.strictObject({
 });
 export type WizardPreview = z.infer<typeof WizardPreview>;
 
-/** The lab's tiny guest (LAB.md): a kernel and a busybox initramfs that boot in seconds under TCG. */
+/** The lab's tiny guest (scripts/lab.sh makes it): a kernel and a busybox initramfs that boot in seconds under TCG. */
 export const TINY_GUEST_DIR = '/var/lib/nova-lab/guest';
