@@ -1,13 +1,12 @@
 // Running a one-off command in a container (`nova container exec`): its output is collected, up to a
 // limit, and its exit code read once it has finished.
-import { Writable } from 'node:stream';
-
 import type Docker from 'dockerode';
 
 import type { ContainerTarget, ExecRequest, ExecResult } from '../contract/container-types.js';
 import { NovaError } from '../contract/errors.js';
 import type { DockerClients } from './docker-client.js';
 import { engineError } from './docker-errors.js';
+import { readFrames } from './docker-frames.js';
 import { ownedContainer } from './docker-inspect.js';
 import { destroyStream } from './docker-streams.js';
 
@@ -45,20 +44,17 @@ export async function execInContainer(
     throw engineError(docker.engine, `run a command in container ${ref}`, err);
   }
   const out = { stdout: [] as Buffer[], stderr: [] as Buffer[], size: 0, truncated: false };
-  const sink = (which: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        const room = EXEC_OUTPUT_LIMIT - out.size;
-        if (room <= 0) out.truncated = true;
-        else {
-          const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-          if (kept.length < chunk.length) out.truncated = true;
-          out[which].push(kept);
-          out.size += kept.length;
-        }
-        done();
-      },
-    });
+  const keep = (which: 'stdout' | 'stderr', chunk: Buffer): void => {
+    const room = EXEC_OUTPUT_LIMIT - out.size;
+    if (room <= 0) out.truncated = true;
+    else {
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      if (kept.length < chunk.length) out.truncated = true;
+      // A frame's payload is a view of the reader's buffer: keep a copy.
+      out[which].push(Buffer.from(kept));
+      out.size += kept.length;
+    }
+  };
   const timeoutMs = request.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   let stream: NodeJS.ReadableStream;
   try {
@@ -71,7 +67,7 @@ export async function execInContainer(
       destroyStream(stream);
       resolve('timeout');
     }, timeoutMs);
-    docker.slow.modem.demuxStream(stream, sink('stdout'), sink('stderr'));
+    readFrames(stream, keep);
     const done = () => {
       clearTimeout(timer);
       resolve('done');

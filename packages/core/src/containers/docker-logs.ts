@@ -1,14 +1,14 @@
-// A container's logs as lines. Without a TTY the engine multiplexes stdout and stderr into frames, which
-// docker-modem's demuxStream takes apart; with a TTY there are no frames and everything is stdout. What
-// is left here is splitting each stream's text into lines and taking the time stamp off their front.
-import { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+// A container's logs as lines. Without a TTY the engine multiplexes stdout and stderr into frames
+// (docker-frames.ts takes them apart); with a TTY there are no frames and everything is stdout. What is
+// left here is splitting each stream's text into lines and taking the time stamp off their front.
+import { StringDecoder } from 'node:string_decoder';
 
 import type Docker from 'dockerode';
 
 import type { LogEntry, LogOptions } from '../contract/container-types.js';
 import type { DockerClients } from './docker-client.js';
 import { engineError } from './docker-errors.js';
+import { FrameReader, readFrames } from './docker-frames.js';
 import { inspectRaw } from './docker-inspect.js';
 import { destroyStream } from './docker-streams.js';
 
@@ -17,20 +17,16 @@ type LogStream = 'stdout' | 'stderr';
 /** Text of a container's stdout and stderr, as it comes, made into one LogEntry per line. */
 export class LogLines {
   readonly #partial = { stdout: '', stderr: '' };
+  // A character may be cut between two chunks or frames: each stream decodes its bytes in order.
+  readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
 
   constructor(
     private readonly timestamps: boolean,
     private readonly emit: (entry: LogEntry) => void,
   ) {}
 
-  /** Where demuxStream writes one stream's part of the output. */
-  sink(stream: LogStream): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        this.text(stream, chunk.toString('utf8'));
-        done();
-      },
-    });
+  bytes(stream: LogStream, chunk: Buffer): void {
+    this.text(stream, this.#decoders[stream].write(chunk));
   }
 
   text(stream: LogStream, text: string): void {
@@ -42,6 +38,7 @@ export class LogLines {
   /** The output ended: a last line without a line break is a line too. */
   end(): void {
     for (const stream of ['stdout', 'stderr'] as const) {
+      this.#partial[stream] += this.#decoders[stream].end();
       if (this.#partial[stream] !== '') this.#line(stream, this.#partial[stream]);
       this.#partial[stream] = '';
     }
@@ -60,17 +57,15 @@ export class LogLines {
 }
 
 /** Feeds a container's log stream into `lines`, taking the frames apart unless the container has a TTY. */
-export function readLogStream(
-  modem: Docker['modem'],
-  stream: NodeJS.ReadableStream,
-  tty: boolean,
-  lines: LogLines,
-): void {
+function readLogStream(stream: NodeJS.ReadableStream, tty: boolean, lines: LogLines): void {
   if (tty)
     stream.on('data', (chunk: Buffer) => {
-      lines.text('stdout', chunk.toString('utf8'));
+      lines.bytes('stdout', chunk);
     });
-  else modem.demuxStream(stream, lines.sink('stdout'), lines.sink('stderr'));
+  else
+    readFrames(stream, (which, payload) => {
+      lines.bytes(which, payload);
+    });
 }
 
 /** What the engine is asked for, but whether it should keep the stream open. */
@@ -106,9 +101,11 @@ export async function containerLogs(
         ? Buffer.from(output, 'utf8')
         : undefined;
     if (bytes !== undefined) {
-      const stream = Readable.from([bytes]);
-      readLogStream(docker.slow.modem, stream, raw.Config?.Tty === true, lines);
-      await finished(stream);
+      if (raw.Config?.Tty === true) lines.bytes('stdout', bytes);
+      else
+        new FrameReader((which, payload) => {
+          lines.bytes(which, payload);
+        }).push(bytes);
     }
     lines.end();
     return entries;
@@ -140,7 +137,7 @@ export async function followLogs(
     };
     if (signal.aborted) stop();
     signal.addEventListener('abort', stop, { once: true });
-    readLogStream(docker.slow.modem, stream, raw.Config?.Tty === true, lines);
+    readLogStream(stream, raw.Config?.Tty === true, lines);
     stream.on('end', () => {
       lines.end();
       signal.removeEventListener('abort', stop);
