@@ -20,7 +20,7 @@ export interface Io {
   err(text: string): void;
 }
 
-export const processIo: Io = {
+const processIo: Io = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
 };

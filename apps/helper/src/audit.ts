@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import { LineAppender } from '@nova/core/node';
+import { LineAppender } from './json-lines.js';
 
 /** One changing call, or one call polkit refused, as the audit log keeps it. */
 export interface AuditEntry {
@@ -21,7 +21,7 @@ export interface AuditEntry {
   error?: string;
 }
 
-export const DEFAULT_AUDIT_LOG = '/var/log/nova/audit.log';
+const DEFAULT_AUDIT_LOG = '/var/log/nova/audit.log';
 
 const SECRET_KEYS = new Set(['userData', 'env', 'password', 'secret', 'token']);
 const MAX_STRING = 512;

@@ -3,8 +3,10 @@
 // that domain: a lifecycle event (defined, renamed, undefined…), a change of its metadata or devices,
 // or libvirt-dbus restarting. Without these signals it reads every definition at each listing.
 import type { BoundedCaller } from '@nova/core/node';
-import { LIBVIRT_BUS_NAME, type LibvirtDbusClient } from '@nova/core/node';
+import { LIBVIRT_BUS_NAME } from '@nova/core/node';
 import { type Message as DBusMessage, type MessageBus, MessageType } from 'dbus-next';
+
+import type { LibvirtDbusClient } from './libvirt/libvirt-dbus.js';
 
 const RULES = [
   `type='signal',sender='${LIBVIRT_BUS_NAME}',interface='org.libvirt.Connect',member='DomainEvent'`,

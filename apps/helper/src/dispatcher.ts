@@ -4,7 +4,9 @@ import {
   CallId,
   describeZodError,
   HELPER_MAX_REQUEST_BYTES,
+  type HelperMethodGroup,
   type HelperMethodName,
+  type HelperMethodNameOf,
   helperMethods,
   type HelperOutput,
   type HelperParsedInput,
@@ -30,6 +32,12 @@ export interface CallContext {
 export type HelperImplementation = {
   [M in HelperMethodName]: (input: HelperParsedInput<M>, call: CallContext) => Promise<HelperOutput<M>>;
 };
+
+/** The implementation of some groups of the contract's method table (helperMethodGroups). */
+export type HelperGroupImplementation<G extends HelperMethodGroup> = Pick<
+  HelperImplementation,
+  HelperMethodNameOf<G>
+>;
 
 export interface DispatchRequest {
   sender: string;

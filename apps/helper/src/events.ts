@@ -19,14 +19,13 @@ import {
   domainStateFromLibvirt,
   type EngineWatcher,
   LIBVIRT_BUS_NAME,
-  type LibvirtDbusClient,
   mapBounded,
   POLKIT_BUS_NAME,
-  unwrapVariant,
 } from '@nova/core/node';
 import { type Message as DBusMessage, Message, type MessageBus, MessageType } from 'dbus-next';
 
-import type { HelperImplementation } from './dispatcher.js';
+import type { HelperGroupImplementation } from './dispatcher.js';
+import { type LibvirtDbusClient, unwrapVariant } from './libvirt/libvirt-dbus.js';
 
 const DOMAIN_EVENTS: DomainChanged['event'][] = [
   'defined',
@@ -67,7 +66,7 @@ const ENGINE_POLL_MS = 3000;
 const ENGINE_CONNECT_WAIT_MS = 3000;
 
 /** A domain's UUID from its libvirt-dbus object path (/org/libvirt/QEMU/domain/_<uuid with _>). */
-export function uuidFromPath(path: string): string | undefined {
+function uuidFromPath(path: string): string | undefined {
   const match = /\/domain\/_([0-9a-f]{8})_([0-9a-f]{4})_([0-9a-f]{4})_([0-9a-f]{4})_([0-9a-f]{12})$/.exec(
     path,
   );
@@ -75,7 +74,7 @@ export function uuidFromPath(path: string): string | undefined {
 }
 
 /** A root-owned container engine whose events the helper follows while someone listens. */
-export interface FollowedEngine {
+interface FollowedEngine {
   engine: RelayedEngine;
   /** Its socket: followed only while it exists (an engine that is not installed is no news). */
   socket: string;
@@ -122,7 +121,7 @@ export class EventHub {
     return this.#subscribers.size;
   }
 
-  methods(): Pick<HelperImplementation, 'Subscribe' | 'Unsubscribe'> {
+  methods(): HelperGroupImplementation<'events'> {
     return {
       Subscribe: async (_input, call) => {
         this.#subscribers.add(call.sender);

@@ -8,13 +8,7 @@ import {
   helperIntrospectionXml,
   NOVA_VERSION,
 } from '@nova/core';
-import {
-  BoundedCaller,
-  connectSystemBus,
-  LibvirtDbusClient,
-  LibvirtManager,
-  ROOT_ENGINE_SOCKETS,
-} from '@nova/core/node';
+import { BoundedCaller, connectSystemBus, ROOT_ENGINE_SOCKETS } from '@nova/core/node';
 import { type Message as DBusMessage, Message, MessageType, NameFlag, RequestNameReply } from 'dbus-next';
 
 import { AuditLog } from './audit.js';
@@ -23,6 +17,8 @@ import { dispatch } from './dispatcher.js';
 import { EventHub } from './events.js';
 import { hostMethods, watchHostLinks } from './host/index.js';
 import { KvmHealth } from './kvm-health.js';
+import { LibvirtDbusClient } from './libvirt/libvirt-dbus.js';
+import { LibvirtManager } from './libvirt/libvirt-manage.js';
 import { OriginRegistry } from './origins.js';
 import { PolkitAuthority } from './polkit.js';
 import { helperImplementation } from './service.js';

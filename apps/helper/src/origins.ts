@@ -19,7 +19,7 @@ export interface Origins {
   bridges: Record<string, BridgeRecord>;
 }
 
-export const DEFAULT_ORIGINS_FILE = '/var/lib/nova/origins.json';
+const DEFAULT_ORIGINS_FILE = '/var/lib/nova/origins.json';
 
 // Changes wait for each other per file, whichever registry object makes them: none reads a registry
 // another is about to replace, so no entry written before is lost.

@@ -8,8 +8,6 @@ import { statusMethods } from './services/status.js';
 import { storageMethods } from './services/storage.js';
 import { vmMethods } from './services/vms.js';
 
-export { looksLikeKvmFailure } from './services/vms.js';
-
 /** What the helper does once a call is authorized and its input checked: every method of the contract. */
 export function helperImplementation(
   ctx: HelperContext,

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { parseJsonLines } from '@nova/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { type AuditEntry, AuditLog } from '../src/audit.js';
+import { parseJsonLines } from '../src/json-lines.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nova-audit-file-'));
 afterAll(() => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { LineAppender, parseJsonLines } from '../src/fs/json-lines.js';
+import { LineAppender, parseJsonLines } from '../src/json-lines.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nova-json-lines-'));
 afterAll(() => {

@@ -2,8 +2,8 @@
 import { ContainerManager, preferredEngineFromEnv } from './containers/container-manager.js';
 import { EngineDiscovery } from './containers/engine-discovery.js';
 import { NovaError } from './contract/errors.js';
-import type { HelperCall } from './contract/helper.js';
-import { HELPER_BUS_NAME, type HostLinkChanged, type NetworkChanged } from './contract/helper.js';
+import type { HelperCall } from './contract/helper/index.js';
+import { HELPER_BUS_NAME, type HostLinkChanged, type NetworkChanged } from './contract/helper/index.js';
 import { HelperClient } from './helper-client/helper-client.js';
 import { listHostLinks } from './host/ip-link.js';
 import { shareVmEvents, watchHelperSignals } from './instances/helper-signals.js';
@@ -41,10 +41,10 @@ export * from './instances/instance-watch.js';
 export * from './libvirt/domain-builder.js';
 export * from './libvirt/domain-config.js';
 export * from './libvirt/domain-xml.js';
-export * from './libvirt/libvirt-dbus.js';
-export * from './libvirt/libvirt-manage.js';
+export * from './libvirt/libvirt-bus.js';
 export * from './libvirt/network-builder.js';
 export * from './libvirt/network-xml.js';
+export * from './libvirt/snapshot-xml.js';
 export * from './libvirt/storage-builder.js';
 export * from './libvirt/storage-xml.js';
 export * from './metrics/proc.js';
@@ -250,7 +250,6 @@ export function createNovaServices(options: NovaServicesOptions = {}): NovaServi
 
 export { NovaError };
 export * from './fs/atomic-write.js';
-export * from './fs/json-lines.js';
 export * from './host/ip-link.js';
 export * from './instances/instance-actions.js';
 export * from './instances/instance-details.js';

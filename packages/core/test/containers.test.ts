@@ -27,7 +27,7 @@ import {
   probeEngine,
 } from '../src/containers/engines.js';
 import { NovaError } from '../src/contract/errors.js';
-import type { ContainerSummary } from '../src/contract/helper.js';
+import type { ContainerSummary } from '../src/contract/helper/index.js';
 import type { EngineName, SourceStatus } from '../src/model/instance.js';
 
 /** What a promise rejected with (fails the test when it resolved). */

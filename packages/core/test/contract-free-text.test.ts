@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { describeZodError } from '../src/contract/errors.js';
-import { type HelperInput, type HelperMethodName, helperMethods } from '../src/contract/helper.js';
+import { type HelperInput, type HelperMethodName, helperMethods } from '../src/contract/helper/index.js';
 
 const ownership = { project: 'p', name: 'n', specHash: '0'.repeat(64) };
 

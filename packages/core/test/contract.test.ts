@@ -1,3 +1,4 @@
+import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -9,8 +10,11 @@ import {
   EVENT_NAMES,
   exitCodeFor,
   HELPER_ERROR_NAMES,
+  HELPER_INTERFACE,
+  HELPER_OBJECT_PATH,
   helperIntrospectionXml,
   helperMethods,
+  helperSignals,
   InstanceList,
   isContractNameSpelling,
   NovaError,
@@ -98,6 +102,25 @@ describe('renderer↔main channels', () => {
   });
 });
 
+/** An element of D-Bus introspection XML, its attributes without a prefix. */
+interface Introspected {
+  name?: string;
+  type?: string;
+  direction?: string;
+  value?: string;
+  interface?: Introspected[];
+  method?: Introspected[];
+  signal?: Introspected[];
+  arg?: Introspected[];
+  annotation?: Introspected[];
+}
+
+const introspectionParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['interface', 'method', 'signal', 'arg', 'annotation'].includes(name),
+});
+
 describe('helper methods', () => {
   it('name one VM by its name or its UUID, exactly one of the two', () => {
     const uuid = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
@@ -120,12 +143,45 @@ describe('helper methods', () => {
       expect(Object.keys(POLKIT_ACTIONS)).toContain(spec.action);
   });
 
-  it('appear in the introspection XML with their polkit action', () => {
+  it('are introspected as the tables say: a polkit action, a request, an optional call id, a reply', () => {
     const xml = helperIntrospectionXml();
-    for (const [name, spec] of Object.entries(helperMethods)) {
-      expect(xml).toContain(`<method name="${name}">`);
-      expect(xml).toContain(`value="${spec.action}"`);
-    }
+    expect(xml).toMatch(
+      /^<!DOCTYPE node PUBLIC "-\/\/freedesktop\/\/DTD D-BUS Object Introspection 1\.0\/\/EN"\n/,
+    );
+    const { node } = introspectionParser.parse(xml) as { node: Introspected };
+    expect(node.name).toBe(HELPER_OBJECT_PATH);
+    expect(node.interface?.map((face) => face.name)).toEqual([
+      HELPER_INTERFACE,
+      'org.freedesktop.DBus.Introspectable',
+      'org.freedesktop.DBus.Peer',
+    ]);
+    const [helper, introspectable, peer] = node.interface ?? [];
+    expect(helper?.method).toEqual(
+      Object.entries(helperMethods).map(([name, spec]) => ({
+        name,
+        annotation: [{ name: 'dev.nova.PolkitAction', value: spec.action }],
+        arg: [
+          { name: 'request', type: 's', direction: 'in' },
+          {
+            name: 'callId',
+            type: 's',
+            direction: 'in',
+            annotation: [{ name: 'dev.nova.Optional', value: 'true' }],
+          },
+          { name: 'reply', type: 's', direction: 'out' },
+        ],
+      })),
+    );
+    expect(helper?.signal).toEqual(
+      Object.keys(helperSignals).map((name) => ({ name, arg: [{ name: 'event', type: 's' }] })),
+    );
+    expect(introspectable?.method).toEqual([
+      { name: 'Introspect', arg: [{ name: 'xml', type: 's', direction: 'out' }] },
+    ]);
+    expect(peer?.method).toEqual([
+      { name: 'Ping' },
+      { name: 'GetMachineId', arg: [{ name: 'machine_uuid', type: 's', direction: 'out' }] },
+    ]);
   });
 
   it('refuse a socket path where an engine name is expected', () => {

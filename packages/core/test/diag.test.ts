@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { POLKIT_ACTIONS } from '../src/contract/helper.js';
+import { POLKIT_ACTIONS } from '../src/contract/helper/index.js';
 import { diagChecks } from '../src/diag/checks.js';
 import { type DiagCheck, formatDiagReport, runCheck, runDiagnostics } from '../src/diag/diag.js';
 import { polkitPolicyXml } from '../src/generate/polkit-policy.js';

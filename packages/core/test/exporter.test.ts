@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { ContainerStats } from '../src/contract/container-types.js';
 import { NovaError } from '../src/contract/errors.js';
-import type { HelperCall } from '../src/contract/helper.js';
+import type { HelperCall } from '../src/contract/helper/index.js';
 import type { DomainStats } from '../src/contract/helper-types.js';
 import { polkitUnreachable } from '../src/dbus/polkit.js';
 import {

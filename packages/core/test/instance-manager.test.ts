@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
-import type { ContainerSummary, DomainSummary } from '../src/contract/helper.js';
+import type { ContainerSummary, DomainSummary } from '../src/contract/helper/index.js';
 import {
   type ContainerDiscovery,
   type ContainerSource,

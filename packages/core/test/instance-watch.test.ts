@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { EngineWatchStatus } from '../src/containers/engine.js';
 import type { ContainerEvent } from '../src/contract/container-types.js';
-import type { DomainChanged, HelperSignalName, HelperSignalPayload } from '../src/contract/helper.js';
+import type { DomainChanged, HelperSignalName, HelperSignalPayload } from '../src/contract/helper/index.js';
 import { HELPER_GONE, type HelperSubscriber, watchHelperSignals } from '../src/instances/helper-signals.js';
 import {
   ChangeCoalescer,

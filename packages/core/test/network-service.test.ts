@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
-import type { HelperInput, HelperMethodName, HelperOutput } from '../src/contract/helper.js';
+import type { HelperInput, HelperMethodName, HelperOutput } from '../src/contract/helper/index.js';
 import { NetworkService } from '../src/networks/network-service.js';
 
 interface Call {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { NetworkSummary, OwnedDomain } from '../src/contract/helper.js';
+import type { NetworkSummary, OwnedDomain } from '../src/contract/helper/index.js';
 import {
   emptyObservedState,
   formatPlan,

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
-import type { HelperCall } from '../src/contract/helper.js';
+import type { HelperCall } from '../src/contract/helper/index.js';
 import type { HelperMethodName, StoragePoolSummary } from '../src/contract/index.js';
 import { readNovaFile } from '../src/novafile/read.js';
 import { resolveDesiredState } from '../src/novafile/resolve.js';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NovaError } from '../src/contract/errors.js';
-import type { HelperCall } from '../src/contract/helper.js';
+import type { HelperCall } from '../src/contract/helper/index.js';
 import type { HelperMethodName, StoragePoolSummary } from '../src/contract/index.js';
 import { type DeployEvent, deployTemplate } from '../src/templates/deploy.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { EngineNetworkSummary } from '../src/contract/container-types.js';
 import { TopologyGraph } from '../src/contract/features/topology.js';
-import type { HelperInput, HelperMethodName, HelperOutput } from '../src/contract/helper.js';
+import type { HelperInput, HelperMethodName, HelperOutput } from '../src/contract/helper/index.js';
 import type { HostBridgeSummary, HostInterface, NetworkSummary } from '../src/contract/helper-types.js';
 import type { Instance, InstanceList } from '../src/model/instance.js';
 import { gatherTopology, VmNicCache } from '../src/topology/topology-gather.js';

@@ -31,7 +31,7 @@ function invalid(message: string, hint?: string): NovaError {
   return new NovaError('invalid-input', message, hint);
 }
 
-export function checkContainerRef(ref: string): string {
+function checkContainerRef(ref: string): string {
   if (!ContainerRef.safeParse(ref).success)
     throw invalid(
       `"${ref}" is not a container name or id`,

@@ -29,7 +29,7 @@ import {
   show,
 } from './shared.js';
 
-export function formatImageList(images: readonly ImageSummary[]): string {
+function formatImageList(images: readonly ImageSummary[]): string {
   if (images.length === 0) return 'No images.';
   const rows = images.flatMap((image) =>
     (image.tags.length === 0 ? ['<none>'] : image.tags).map((tag) => [

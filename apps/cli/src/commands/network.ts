@@ -39,7 +39,7 @@ function owner(origin: string, project: string | undefined): string {
   return project === undefined ? origin : `${origin} (${project})`;
 }
 
-export function formatNetworks(networks: readonly NetworkSummary[]): string {
+function formatNetworks(networks: readonly NetworkSummary[]): string {
   if (networks.length === 0) return 'No libvirt networks.';
   return table([
     ['NAME', 'STATE', 'AUTOSTART', 'MODE', 'BRIDGE', 'ADDRESS', 'DHCP', 'ORIGIN'],
@@ -58,7 +58,7 @@ export function formatNetworks(networks: readonly NetworkSummary[]): string {
   ]);
 }
 
-export function formatLeases(where: string, leases: readonly Lease[]): string {
+function formatLeases(where: string, leases: readonly Lease[]): string {
   if (leases.length === 0) return `No DHCP leases on ${where}.`;
   return table([
     ['MAC', 'ADDRESS', 'HOSTNAME', 'EXPIRES'],
@@ -71,7 +71,7 @@ export function formatLeases(where: string, leases: readonly Lease[]): string {
   ]);
 }
 
-export function formatBridges(bridges: readonly HostBridgeSummary[]): string {
+function formatBridges(bridges: readonly HostBridgeSummary[]): string {
   if (bridges.length === 0) return 'No bridges on this host.';
   return table([
     ['NAME', 'STATE', 'ORIGIN', 'UPLINK', 'MEMBERS'],
@@ -85,7 +85,7 @@ export function formatBridges(bridges: readonly HostBridgeSummary[]): string {
   ]);
 }
 
-export function formatInterfaces(interfaces: readonly HostInterface[]): string {
+function formatInterfaces(interfaces: readonly HostInterface[]): string {
   if (interfaces.length === 0) return 'No interfaces.';
   return table([
     ['NAME', 'KIND', 'STATE', 'MAC', 'MASTER', 'ADDRESSES'],

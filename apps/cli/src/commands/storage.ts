@@ -36,7 +36,7 @@ function owner(origin: string, project: string | undefined, shared?: boolean): s
   return project === undefined ? origin : `${origin} (${project})`;
 }
 
-export function formatPools(pools: readonly StoragePoolSummary[]): string {
+function formatPools(pools: readonly StoragePoolSummary[]): string {
   if (pools.length === 0) return 'No storage pools.';
   return table([
     ['NAME', 'STATE', 'AUTOSTART', 'ORIGIN', 'VOLUMES', 'PATH'],
@@ -53,7 +53,7 @@ export function formatPools(pools: readonly StoragePoolSummary[]): string {
   ]);
 }
 
-export function formatVolumes(volumes: readonly Volume[]): string {
+function formatVolumes(volumes: readonly Volume[]): string {
   if (volumes.length === 0) return 'No disk images.';
   return table([
     ['POOL', 'NAME', 'FORMAT', 'SIZE', 'ORIGIN', 'PATH'],

@@ -81,7 +81,7 @@ function catalogOptions(options: RegistryOptions, novaFile: string): CatalogOpti
 }
 
 /** The readable word for a check's status: the badge's text. */
-export function badge(check: ProvenanceCheck): string {
+function badge(check: ProvenanceCheck): string {
   switch (check.status) {
     case 'passed':
       return 'verified';
@@ -98,7 +98,7 @@ function summary(entry: CatalogEntry): string {
   return entry.failedChecks.length === 0 ? 'ok' : `needs consent (${entry.failedChecks.join(', ')})`;
 }
 
-export function formatTemplateList(entries: readonly CatalogEntry[]): string {
+function formatTemplateList(entries: readonly CatalogEntry[]): string {
   if (entries.length === 0) return 'No templates.';
   return table([
     ['ID', 'KIND', 'OS', 'VERSION', 'REGISTRY', 'PROVENANCE'],
@@ -113,7 +113,7 @@ export function formatTemplateList(entries: readonly CatalogEntry[]): string {
   ]);
 }
 
-export function formatTemplate(entry: CatalogEntry): string {
+function formatTemplate(entry: CatalogEntry): string {
   const { template } = entry;
   const lines = [
     `${template.name} (${template.id}, version ${template.version})`,

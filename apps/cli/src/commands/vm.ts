@@ -48,7 +48,7 @@ interface StopOptions extends TargetOptions {
   timeout?: string;
 }
 
-export function formatDomainList(domains: readonly DomainSummary[]): string {
+function formatDomainList(domains: readonly DomainSummary[]): string {
   if (domains.length === 0) return 'No VMs.';
   return table([
     ['NAME', 'STATE', 'ORIGIN', 'VCPUS', 'MEMORY'],
@@ -86,9 +86,9 @@ function addressLines(interfaces: readonly DomainInterfaceAddresses[]): string[]
   );
 }
 
-export type VmInfo = DomainInfo & { addresses?: DomainInterfaceAddresses[] };
+type VmInfo = DomainInfo & { addresses?: DomainInterfaceAddresses[] };
 
-export function formatVmInfo(info: VmInfo): string {
+function formatVmInfo(info: VmInfo): string {
   const many = (label: string, values: string[], none: string): string[][] =>
     values.length === 0 ? [[label, none]] : values.map((value, index) => [index === 0 ? label : '', value]);
   const owner =
@@ -114,7 +114,7 @@ export function formatVmInfo(info: VmInfo): string {
   ]);
 }
 
-export function formatSnapshots(vm: string, snapshots: readonly SnapshotSummary[]): string {
+function formatSnapshots(vm: string, snapshots: readonly SnapshotSummary[]): string {
   if (snapshots.length === 0) return `VM "${vm}" has no snapshots.`;
   return table([
     ['NAME', 'CREATED', 'STATE', 'CURRENT', 'PARENT', 'DESCRIPTION'],
@@ -129,7 +129,7 @@ export function formatSnapshots(vm: string, snapshots: readonly SnapshotSummary[
   ]);
 }
 
-export function formatStats(stats: readonly DomainStats[]): string {
+function formatStats(stats: readonly DomainStats[]): string {
   if (stats.length === 0) return 'No VMs.';
   return table([
     ['NAME', 'STATE', 'CPU TIME', 'VCPUS', 'MEMORY', 'USED', 'DISK READ', 'DISK WRITE', 'NET RX', 'NET TX'],

@@ -36,7 +36,7 @@ export interface Prompter {
 }
 
 /** Questions on the terminal, when stdin is one; undefined otherwise (then the wizard never asks). */
-export function terminalPrompter(): Prompter | undefined {
+function terminalPrompter(): Prompter | undefined {
   if (!process.stdin.isTTY) return undefined;
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   return {

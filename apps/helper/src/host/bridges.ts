@@ -15,7 +15,7 @@ import { ignore, type Step, transaction } from './transaction.js';
 
 export { attachHostInterface, detachHostInterface, setBridgeStp } from './bridge-members.js';
 export { bridgeLeases, listHostBridges, listHostInterfaces } from './bridge-queries.js';
-export type { BridgeRecord, Donation, Gateway, HostDeps } from './bridge-records.js';
+export type { BridgeRecord, HostDeps } from './bridge-records.js';
 
 /** Undoes what a record says Nova set up for a bridge that no longer exists (a crash mid-way, a manual delete). */
 async function clearLeftovers(deps: HostDeps, name: string, record: BridgeRecord): Promise<void> {

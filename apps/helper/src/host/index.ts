@@ -3,6 +3,7 @@ import {
   describeZodError,
   type HelperInput,
   type HelperMethodName,
+  type HelperMethodNameOf,
   helperMethods,
   type HelperOutput,
   NovaError,
@@ -23,9 +24,7 @@ import {
 } from './bridges.js';
 import { type Exec, exec, type Ip, ip } from './commands.js';
 
-export type { BridgeRecord } from './bridges.js';
-export type { Exec, Ip } from './commands.js';
-export { watchHostLinks, type WatchOptions } from './monitor.js';
+export { watchHostLinks } from './monitor.js';
 
 export interface HostContext {
   /** The registry of what Nova created; its `bridges` record says which bridges are Nova's. */
@@ -38,15 +37,7 @@ export interface HostContext {
   exec?: Exec;
 }
 
-type HostMethodName =
-  | 'ListHostInterfaces'
-  | 'ListHostBridges'
-  | 'GetBridgeLeases'
-  | 'CreateHostBridge'
-  | 'DeleteHostBridge'
-  | 'AttachHostInterface'
-  | 'DetachHostInterface'
-  | 'SetBridgeStp';
+type HostMethodName = HelperMethodNameOf<'hostBridges'>;
 
 /** The contract's methods; the caller (`call`) may be passed, as the dispatcher does, and is not needed. */
 export type HostMethods = {

@@ -113,7 +113,7 @@ export function bridgeOrigin(
 
 const cidr = (address: Address) => `${address.local}/${address.prefix}`;
 
-export function membersOf(links: readonly Link[], bridge: string): string[] {
+function membersOf(links: readonly Link[], bridge: string): string[] {
   return links.filter((link) => link.master === bridge).map((link) => link.name);
 }
 

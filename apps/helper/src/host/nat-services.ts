@@ -24,7 +24,7 @@ export async function loadNatRuleset(exec: Exec, plan: NatPlan): Promise<void> {
   await exec('nft', ['-f', '-'], natRuleset(plan));
 }
 
-export async function natTableExists(exec: Exec, bridge: string): Promise<boolean> {
+async function natTableExists(exec: Exec, bridge: string): Promise<boolean> {
   try {
     await exec('nft', ['list', 'table', NFT_FAMILY, nftTableName(bridge)]);
     return true;
@@ -66,7 +66,7 @@ function isOurDnsmasq(argv: string[] | undefined, bridge: string): boolean {
 }
 
 /** The pid of the bridge's dnsmasq: from its pid file, else by looking for its argv in /proc. */
-export async function findDnsmasq(bridge: string): Promise<number | undefined> {
+async function findDnsmasq(bridge: string): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(pidFileOf(bridge), 'utf8')).trim());
     if (Number.isInteger(pid) && pid > 1 && isOurDnsmasq(await processArgv(pid), bridge)) return pid;

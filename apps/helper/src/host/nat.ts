@@ -11,7 +11,7 @@ export const DNSMASQ_RUN_DIR = '/run/nova';
 export const leaseFileOf = (bridge: string) => `${DNSMASQ_LEASE_DIR}/${bridge}.leases`;
 export const pidFileOf = (bridge: string) => `${DNSMASQ_RUN_DIR}/dnsmasq-${bridge}.pid`;
 /** dnsmasq's lease time: long enough to ride out a host reboot, short enough to recycle a range. */
-export const LEASE_TIME = '12h';
+const LEASE_TIME = '12h';
 
 /**
  * An interface name the kernel accepts and that is safe unquoted in an nft identifier, inside an nft
@@ -30,18 +30,18 @@ export function assertInterfaceName(name: string): string {
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export function assertIpv4(address: string): string {
+function assertIpv4(address: string): string {
   if (!IPV4.test(address)) throw new NovaError('invalid-input', `"${address}" is not an IPv4 address`);
   return address;
 }
 
-export function ipv4ToInt(address: string): number {
+function ipv4ToInt(address: string): number {
   return assertIpv4(address)
     .split('.')
     .reduce((sum, part) => sum * 256 + Number(part), 0);
 }
 
-export function intToIpv4(value: number): string {
+function intToIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => String(Math.floor(value / 2 ** shift) % 256)).join('.');
 }
 
@@ -53,7 +53,7 @@ export interface Subnet {
 }
 
 /** The network address of an address/prefix. */
-export function networkOf({ address, prefix }: Subnet): string {
+function networkOf({ address, prefix }: Subnet): string {
   const size = 2 ** (32 - prefix);
   return intToIpv4(Math.floor(ipv4ToInt(address) / size) * size);
 }

@@ -1,24 +1,28 @@
+// Reading libvirt through libvirt-dbus: domains, their stats and facts, networks, the connection.
+// Used by the privileged helper only; unprivileged processes ask the helper.
+import {
+  type DomainFacts,
+  type DomainStats,
+  type DomainSummary,
+  type NetworkSummary,
+  NovaError,
+  type ServiceCheck,
+} from '@nova/core';
+import {
+  type BoundedCaller,
+  domainStateFromLibvirt,
+  type DomainXmlFacts,
+  LIBVIRT_BUS_NAME,
+  LIBVIRT_QEMU_PATH,
+  mapBounded,
+  parseDomainXml,
+  parseNetworkXml,
+} from '@nova/core/node';
 import { DBusError, Variant } from 'dbus-next';
 
-import { NovaError } from '../contract/errors.js';
-import type {
-  DomainFacts,
-  DomainStats,
-  DomainSummary,
-  NetworkSummary,
-  ServiceCheck,
-} from '../contract/helper.js';
-import type { BoundedCaller } from '../dbus/bounded-caller.js';
-import { mapBounded } from '../util/semaphore.js';
-import { domainStateFromLibvirt, type DomainXmlFacts, parseDomainXml } from './domain-xml.js';
-import { parseNetworkXml } from './network-xml.js';
-
-export const LIBVIRT_BUS_NAME = 'org.libvirt';
 export const LIBVIRT_CONNECT_INTERFACE = 'org.libvirt.Connect';
-export const LIBVIRT_DOMAIN_INTERFACE = 'org.libvirt.Domain';
-export const LIBVIRT_NETWORK_INTERFACE = 'org.libvirt.Network';
-/** libvirt-dbus's object for qemu:///system; `/org/libvirt/Test` is the test driver. */
-export const LIBVIRT_QEMU_PATH = '/org/libvirt/QEMU';
+const LIBVIRT_DOMAIN_INTERFACE = 'org.libvirt.Domain';
+const LIBVIRT_NETWORK_INTERFACE = 'org.libvirt.Network';
 
 /** virDomainStatsTypes: state, balloon (memory), vcpu. */
 const STATS_STATE = 1;
@@ -433,7 +437,7 @@ export class LibvirtDbusClient {
 }
 
 /** libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release. */
-export function formatLibvirtVersion(encoded: number): string {
+function formatLibvirtVersion(encoded: number): string {
   const major = Math.floor(encoded / 1_000_000);
   const minor = Math.floor((encoded % 1_000_000) / 1000);
   const release = encoded % 1000;

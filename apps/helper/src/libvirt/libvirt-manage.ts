@@ -1,18 +1,15 @@
 // Changing libvirt through libvirt-dbus: domains, networks, storage pools and volumes. Used by the
 // privileged helper only, after polkit said yes and the request matched the contract.
+import { type InstanceState, NovaError } from '@nova/core';
+import {
+  type BoundedCaller,
+  domainStateFromLibvirt,
+  LIBVIRT_BUS_NAME,
+  LIBVIRT_QEMU_PATH,
+} from '@nova/core/node';
 import { DBusError, Variant } from 'dbus-next';
 
-import { NovaError } from '../contract/errors.js';
-import type { BoundedCaller } from '../dbus/bounded-caller.js';
-import type { InstanceState } from '../model/instance.js';
-import { domainStateFromLibvirt } from './domain-xml.js';
-import {
-  LIBVIRT_BUS_NAME,
-  LIBVIRT_CONNECT_INTERFACE,
-  LIBVIRT_QEMU_PATH,
-  libvirtError,
-  unwrapVariant,
-} from './libvirt-dbus.js';
+import { LIBVIRT_CONNECT_INTERFACE, libvirtError, unwrapVariant } from './libvirt-dbus.js';
 
 const DOMAIN = 'org.libvirt.Domain';
 const NETWORK = 'org.libvirt.Network';

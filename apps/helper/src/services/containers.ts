@@ -20,7 +20,7 @@ import {
   ROOT_ENGINE_SOCKETS,
 } from '@nova/core/node';
 
-import type { HelperImplementation } from '../dispatcher.js';
+import type { HelperGroupImplementation } from '../dispatcher.js';
 import { ProgressThrottle } from '../progress-throttle.js';
 import {
   type CallerIdentity,
@@ -32,7 +32,7 @@ import {
 import { delay } from './context.js';
 
 /** Log text past this many bytes is left out (oldest first): the reply must fit in one D-Bus message. */
-export const HELPER_MAX_LOG_BYTES = 8 * 1024 * 1024;
+const HELPER_MAX_LOG_BYTES = 8 * 1024 * 1024;
 /** How often a pull's byte counts reach its caller, at most, for each layer. */
 const PROGRESS_INTERVAL_MS = 100;
 /** What Docker and Podman accept as a volume's name: never a path, which would make it a bind mount. */
@@ -53,33 +53,7 @@ export interface ContainerServices {
   signalTo(destination: string, payload: HelperSignalPayload<'ImageProgress'>): void;
 }
 
-type ContainerMethods = Pick<
-  HelperImplementation,
-  | 'ListContainers'
-  | 'InspectContainer'
-  | 'ContainerStats'
-  | 'ContainerLogs'
-  | 'CreateContainer'
-  | 'StartContainer'
-  | 'StopContainer'
-  | 'RestartContainer'
-  | 'PauseContainer'
-  | 'ResumeContainer'
-  | 'RemoveContainer'
-  | 'ExecContainer'
-  | 'ListImages'
-  | 'PullImage'
-  | 'ImportImage'
-  | 'RemoveImage'
-  | 'ListEngineNetworks'
-  | 'CreateEngineNetwork'
-  | 'RemoveEngineNetwork'
-  | 'ConnectContainerNetwork'
-  | 'DisconnectContainerNetwork'
-  | 'ListEngineVolumes'
-  | 'CreateEngineVolume'
-  | 'RemoveEngineVolume'
->;
+type ContainerMethods = HelperGroupImplementation<'containers' | 'images' | 'engineObjects'>;
 
 /** "KEY=value" → "KEY=…": reads need no password, and values are often secrets. */
 export function redactEnv(env: string[]): string[] {

@@ -1,12 +1,9 @@
 import { type DomainRef, NovaError, type Target, type VmTarget } from '@nova/core';
-import {
-  type LibvirtDbusClient,
-  type LibvirtManager,
-  parseDomainConfig,
-  parseNetworkXml,
-} from '@nova/core/node';
+import { parseDomainConfig, parseNetworkXml } from '@nova/core/node';
 
 import type { KvmHealth } from '../kvm-health.js';
+import type { LibvirtDbusClient } from '../libvirt/libvirt-dbus.js';
+import type { LibvirtManager } from '../libvirt/libvirt-manage.js';
 import type { OriginRegistry } from '../origins.js';
 import type { RootEngines } from './containers.js';
 

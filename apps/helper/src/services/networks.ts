@@ -1,22 +1,10 @@
 import { type Lease, NovaError } from '@nova/core';
 import { buildNetworkXml } from '@nova/core/node';
 
-import type { HelperImplementation } from '../dispatcher.js';
+import type { HelperGroupImplementation } from '../dispatcher.js';
 import { conflict, type HelperContext, networkTarget } from './context.js';
 
-type NetworkMethods = Pick<
-  HelperImplementation,
-  | 'ListNetworks'
-  | 'GetNetworkXml'
-  | 'GetNetworkLeases'
-  | 'DefineNetwork'
-  | 'StartNetwork'
-  | 'StopNetwork'
-  | 'SetNetworkAutostart'
-  | 'DeleteNetwork'
->;
-
-export function networkMethods(ctx: HelperContext): NetworkMethods {
+export function networkMethods(ctx: HelperContext): HelperGroupImplementation<'networks'> {
   const { libvirt, manager } = ctx;
   const lookup = async (name: string): Promise<string> => {
     const path = await manager.networkPath(name);

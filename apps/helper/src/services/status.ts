@@ -1,9 +1,9 @@
 import { NOVA_VERSION } from '@nova/core';
 
-import type { HelperImplementation } from '../dispatcher.js';
+import type { HelperGroupImplementation } from '../dispatcher.js';
 import type { HelperContext } from './context.js';
 
-export function statusMethods(ctx: HelperContext): Pick<HelperImplementation, 'GetStatus'> {
+export function statusMethods(ctx: HelperContext): HelperGroupImplementation<'status'> {
   const { libvirt, kvm } = ctx;
   return {
     GetStatus: async () => {

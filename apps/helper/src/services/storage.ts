@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { NovaError, type StoragePoolSummary } from '@nova/core';
 import { buildPoolXml, buildVolumeXml, mapBounded, parsePoolXml, parseVolumeFormat } from '@nova/core/node';
 
-import type { HelperImplementation } from '../dispatcher.js';
+import type { HelperGroupImplementation } from '../dispatcher.js';
 import { conflict, type HelperContext, poolPath } from './context.js';
 import { uploadIntoFolder } from './upload.js';
 
@@ -14,17 +14,6 @@ async function isFolder(path: string): Promise<boolean> {
     return false;
   }
 }
-
-type StorageMethods = Pick<
-  HelperImplementation,
-  | 'ListStorage'
-  | 'DefinePool'
-  | 'DeletePool'
-  | 'CreateVolume'
-  | 'ResizeVolume'
-  | 'DeleteVolume'
-  | 'UploadVolume'
->;
 
 /** Folders a pool may never be: the system's own, where writing disk images as root would do harm. */
 const FORBIDDEN = [
@@ -44,7 +33,7 @@ const FORBIDDEN = [
   '/usr',
 ];
 
-export function checkPoolFolder(path: string): void {
+function checkPoolFolder(path: string): void {
   const inside = FORBIDDEN.find((root) => path === root || (root !== '/' && path.startsWith(`${root}/`)));
   if (inside !== undefined) {
     throw new NovaError(
@@ -55,7 +44,7 @@ export function checkPoolFolder(path: string): void {
   }
 }
 
-export function storageMethods(ctx: HelperContext): StorageMethods {
+export function storageMethods(ctx: HelperContext): HelperGroupImplementation<'storage'> {
   const { manager, origins } = ctx;
 
   /** A disk image Nova created (for the project, when one is named). */

@@ -21,13 +21,13 @@ export async function primaryGroup(uid: number): Promise<number | undefined> {
   return undefined;
 }
 
-export interface ImageInfo {
+interface ImageInfo {
   format: string;
   virtualSize: number;
   backingFile: string | undefined;
 }
 
-export function imageInfo(path: string): Promise<ImageInfo> {
+function imageInfo(path: string): Promise<ImageInfo> {
   return new Promise((resolve, reject) => {
     execFile(
       'qemu-img',

@@ -51,7 +51,7 @@ export interface BackendOptions {
 }
 
 /** The default of BackendOptions.lingerMs. */
-export const LINGER_MS = 30_000;
+const LINGER_MS = 30_000;
 
 export function createBackend(services: BackendServices, options: BackendOptions = {}): Backend {
   const lingerMs = options.lingerMs ?? LINGER_MS;

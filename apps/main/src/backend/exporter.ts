@@ -12,9 +12,9 @@ import {
 import type { BackendFeature, FeatureContext } from './features/feature.js';
 import type { MetricsFeatureOptions } from './features/metrics.js';
 
-export const EXPORTER_CONFIG_ENV = 'NOVA_EXPORTER_CONFIG';
+const EXPORTER_CONFIG_ENV = 'NOVA_EXPORTER_CONFIG';
 /** Set to 1 for what `--allow-insecure-listen` does on the command line. */
-export const EXPORTER_INSECURE_ENV = 'NOVA_EXPORTER_ALLOW_INSECURE_LISTEN';
+const EXPORTER_INSECURE_ENV = 'NOVA_EXPORTER_ALLOW_INSECURE_LISTEN';
 
 export interface BackendExporter extends Omit<BackendFeature<never>, 'handlers'> {
   /** What the metrics feature needs to share the exporter's sampler (empty without an exporter). */

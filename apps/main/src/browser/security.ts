@@ -40,7 +40,7 @@ export function readBearer(header: string | undefined): string | undefined {
  * The renderer's Content-Security-Policy: only its own scripts and styles, calls and the event
  * socket to its own origin, nothing framed, no plugins.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -31,7 +31,7 @@ function takeEarly(channel: ChannelName, input: unknown): Promise<unknown> | und
   return empty ? pending : undefined;
 }
 
-export function electronTransport(bridge: NovaBridge): Transport {
+function electronTransport(bridge: NovaBridge): Transport {
   return {
     kind: 'electron',
     call: (channel, input) => takeEarly(channel, input) ?? bridge.invoke(channel, input),
@@ -40,7 +40,7 @@ export function electronTransport(bridge: NovaBridge): Transport {
 }
 
 /** Browser mode: the launch token travels as an HttpOnly cookie the page itself never sees. */
-export function browserTransport(location: Location = window.location): Transport {
+function browserTransport(location: Location = window.location): Transport {
   return {
     kind: 'browser',
     async call(channel, input) {

@@ -22,12 +22,12 @@ function media(query: string): boolean {
 }
 
 /** The theme the system asks for now. */
-export function systemTheme(): Theme {
+function systemTheme(): Theme {
   if (media('(prefers-contrast: more)') || media('(forced-colors: active)')) return 'high-contrast';
   return media('(prefers-color-scheme: dark)') ? 'dark' : 'light';
 }
 
-export function resolveTheme(choice: ThemeChoice): Theme {
+function resolveTheme(choice: ThemeChoice): Theme {
   return choice === 'system' ? systemTheme() : choice;
 }
 

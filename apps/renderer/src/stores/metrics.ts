@@ -26,7 +26,7 @@ export interface InstanceLoad {
 }
 
 /** How many points a window's buffer holds in the renderer: the backend's tier for it. */
-export const WINDOW_POINTS: Record<MetricsWindow, number> = { '15m': 900, '1h': 360, '24h': 1_440 };
+const WINDOW_POINTS: Record<MetricsWindow, number> = { '15m': 900, '1h': 360, '24h': 1_440 };
 
 // ── one event subscription per client, handed out by subscription id ──
 
@@ -228,7 +228,7 @@ export function useMetrics(request: MetricsWatchInput | undefined, client: NovaC
 // ── the overview's load of every running instance ──
 
 /** How many seconds of CPU history a row's sparkline shows. */
-export const SPARKLINE_POINTS = 60;
+const SPARKLINE_POINTS = 60;
 /** An instance that sent no point for this long is not running: it has no load. */
 const STALE_MS = 15_000;
 
@@ -300,7 +300,7 @@ export function createInstanceLoadsStore(client: NovaClient, options: InstanceLo
   }));
 }
 
-export type InstanceLoadsStore = ReturnType<typeof createInstanceLoadsStore>;
+type InstanceLoadsStore = ReturnType<typeof createInstanceLoadsStore>;
 
 // One loads store per client, shared by every row and view that asks through that client, so that they
 // share one watch, which outlives a visit to another page by its linger time.

@@ -14,7 +14,7 @@ import type { NovaClient } from '../api/client.js';
 import { notify } from '../shell/notifications.js';
 import { ACTION_LABELS, planBulk } from './overview-view.js';
 
-export interface RowFailure {
+interface RowFailure {
   action: InstanceAction;
   name: string;
   error: NovaErrorData;
@@ -45,10 +45,10 @@ export interface ActionsState {
 export const NOTIFY_AFTER_MS = 2000;
 
 /** How many actions of one selection run at once (each is one helper or engine call). */
-export const BULK_CONCURRENCY = 4;
+const BULK_CONCURRENCY = 4;
 
 /** What the row's state is once the action succeeded, as a pushed change would say it. */
-export function changeAfter(
+function changeAfter(
   instance: Instance,
   action: InstanceAction,
   result: InstanceActionResult,

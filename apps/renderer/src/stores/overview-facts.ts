@@ -15,9 +15,9 @@ export interface KnownFacts {
  * A running VM without an address is asked again this often: its DHCP lease comes after it boots. (A
  * container has its address from the start; one without is on no network, and asking again would not help.)
  */
-export const ADDRESS_RETRY_MS = 5000;
+const ADDRESS_RETRY_MS = 5000;
 /** Facts that could not be read are asked again this often. */
-export const ERROR_RETRY_MS = 15_000;
+const ERROR_RETRY_MS = 15_000;
 
 /** Which instances' facts to ask for now. */
 export function idsNeedingFacts(
@@ -40,7 +40,7 @@ export function idsNeedingFacts(
     .map((instance) => instance.id);
 }
 
-export function chunks<T>(items: readonly T[], size: number): T[][] {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
   return out;

@@ -1,7 +1,7 @@
 // The detail pane's container log: lines kept in a bounded window, the newest last.
 import type { InstanceLogLines, LogEntry } from '@nova/core';
 
-export const MAX_SHOWN_LOG_LINES = 1000;
+const MAX_SHOWN_LOG_LINES = 1000;
 
 /** Appends what a follow sent, keeping at most `max` lines (the oldest go first). */
 export function appendLogLines(

@@ -36,20 +36,9 @@ export const ACTION_PROGRESS: Record<InstanceAction, string> = {
   delete: 'Deleting…',
 };
 
-export const SORT_KEYS = [
-  'name',
-  'kind',
-  'engine',
-  'state',
-  'cpu',
-  'memory',
-  'addresses',
-  'network',
-  'origin',
-  'autostart',
-] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-export type SortDirection = 'ascending' | 'descending';
+export type SortKey =
+  'name' | 'kind' | 'engine' | 'state' | 'cpu' | 'memory' | 'addresses' | 'network' | 'origin' | 'autostart';
+type SortDirection = 'ascending' | 'descending';
 export interface Sort {
   key: SortKey;
   direction: SortDirection;
@@ -96,7 +85,7 @@ export function autostartLabel(facts: InstanceFacts | undefined): string {
   return facts.autostart ? 'Yes' : 'No';
 }
 
-export function matchesFilter(
+function matchesFilter(
   instance: Instance,
   facts: InstanceFacts | undefined,
   filter: OverviewFilter,

@@ -84,7 +84,7 @@ export function createTemplatesStore(client: NovaClient) {
   }));
 }
 
-export type StackDeployStatus = 'idle' | 'running' | 'done' | 'failed';
+type StackDeployStatus = 'idle' | 'running' | 'done' | 'failed';
 
 export interface StackDeployState {
   status: StackDeployStatus;

@@ -100,5 +100,3 @@ export function createTopologyStore(client: NovaClient, options: TopologyStoreOp
     };
   });
 }
-
-export type TopologyStore = ReturnType<typeof createTopologyStore>;

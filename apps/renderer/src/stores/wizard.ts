@@ -19,7 +19,7 @@ import { create } from 'zustand';
 
 import type { NovaClient } from '../api/client.js';
 
-export type RunStatus = 'idle' | 'running' | 'done' | 'failed';
+type RunStatus = 'idle' | 'running' | 'done' | 'failed';
 
 export interface WizardState {
   context: WizardContext | undefined;
@@ -165,5 +165,3 @@ export function createWizardStore(client: NovaClient, options: { debounceMs?: nu
     };
   });
 }
-
-export type WizardStore = ReturnType<typeof createWizardStore>;

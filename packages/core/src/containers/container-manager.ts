@@ -3,7 +3,7 @@
 // stream of container events from every reachable engine.
 import type { ContainerEvent } from '../contract/container-types.js';
 import { NovaError } from '../contract/errors.js';
-import type { ContainerSummary } from '../contract/helper.js';
+import type { ContainerSummary } from '../contract/helper/index.js';
 import {
   ENGINE_NAMES,
   type EngineName,

@@ -1,4 +1,4 @@
-import type { ContainerSummary } from '../contract/helper.js';
+import type { ContainerSummary } from '../contract/helper/index.js';
 import type { InstanceState } from '../model/instance.js';
 
 /** The label that marks a container Nova created (and may therefore change or delete). */

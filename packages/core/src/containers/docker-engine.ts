@@ -22,7 +22,7 @@ import type {
   NewEngineVolume,
 } from '../contract/container-types.js';
 import { NovaError } from '../contract/errors.js';
-import type { ContainerSummary } from '../contract/helper.js';
+import type { ContainerSummary } from '../contract/helper/index.js';
 import type { EngineName } from '../model/instance.js';
 import { containerSummaryFromEngine, type EngineContainerInfo } from './container-model.js';
 import type { DockerClients } from './docker-client.js';

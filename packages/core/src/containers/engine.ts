@@ -17,7 +17,7 @@ import type {
   NewEngineVolume,
 } from '../contract/container-types.js';
 import { NovaError } from '../contract/errors.js';
-import type { ContainerSummary } from '../contract/helper.js';
+import type { ContainerSummary } from '../contract/helper/index.js';
 import type { EngineName } from '../model/instance.js';
 
 /** How an engine's event stream is doing: consumers resynchronize when it comes back. */

@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 
 import { NovaError } from '../contract/errors.js';
-import type { ContainerSummary } from '../contract/helper.js';
 import type { EngineName } from '../model/instance.js';
-import { containerSummaryFromEngine, type EngineContainerInfo } from './container-model.js';
 
 /** Root-owned sockets the helper may relay for users who cannot open them (see docs/architecture.md). */
 export const ROOT_ENGINE_SOCKETS: Readonly<Record<'docker' | 'podman', string>> = {
@@ -146,19 +144,5 @@ export async function probeEngine(
     }
     const reason = err instanceof Error ? err.message : String(err);
     return { endpoint, status: 'unavailable', detail: `${endpoint.label} did not answer: ${reason}` };
-  }
-}
-
-/** All containers, running or not, of the engine at this endpoint. */
-export async function listEngineContainers(endpoint: EngineEndpoint): Promise<ContainerSummary[]> {
-  try {
-    const infos = (await dockerClient(endpoint).listContainers({ all: true })) as EngineContainerInfo[];
-    return infos.map(containerSummaryFromEngine);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new NovaError(
-      'backend-unavailable',
-      `${endpoint.engine} at ${endpoint.label} is unreachable: ${reason}`,
-    );
   }
 }

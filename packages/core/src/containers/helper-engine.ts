@@ -17,7 +17,7 @@ import type {
   NewEngineNetwork,
   NewEngineVolume,
 } from '../contract/container-types.js';
-import type { ContainerSummary, RelayedEngine } from '../contract/helper.js';
+import type { ContainerSummary, RelayedEngine } from '../contract/helper/index.js';
 import type { HelperClient } from '../helper-client/helper-client.js';
 import type { ContainerEngine, EngineWatcher } from './engine.js';
 import { ROOT_ENGINE_SOCKETS } from './engines.js';

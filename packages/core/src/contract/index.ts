@@ -11,6 +11,6 @@ export * from './features/support.js';
 export * from './features/templates.js';
 export * from './features/topology.js';
 export * from './features/wizard.js';
-export * from './helper.js';
+export * from './helper/index.js';
 export * from './names.js';
 export * from './specs.js';

@@ -7,8 +7,8 @@ import { Semaphore } from '../util/semaphore.js';
  * this error; cockpit-machines lost VMs to it. We stay well under the limit and retry what it refused.
  */
 export const LIMITS_EXCEEDED = 'org.freedesktop.DBus.Error.LimitsExceeded';
-export const DEFAULT_MAX_IN_FLIGHT = 32;
-export const DEFAULT_CALL_TIMEOUT_MS = 25_000;
+const DEFAULT_MAX_IN_FLIGHT = 32;
+const DEFAULT_CALL_TIMEOUT_MS = 25_000;
 
 export interface CallOptions {
   destination: string;
@@ -26,7 +26,7 @@ export interface BoundedCallerOptions {
   retryDelayMs?: number;
 }
 
-export class DBusDisconnected extends Error {
+class DBusDisconnected extends Error {
   constructor(reason: string) {
     super(`the D-Bus connection was lost: ${reason}`);
     this.name = 'DBusDisconnected';

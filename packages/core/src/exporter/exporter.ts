@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 import type { ContainerManager } from '../containers/container-manager.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import { isPolkitUnreachable } from '../dbus/polkit.js';
 import { MetricsSampler, type MetricsSources } from '../metrics/sampler.js';
 import { metricsSources } from '../metrics/sources.js';

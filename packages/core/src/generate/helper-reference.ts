@@ -8,7 +8,7 @@ import {
   helperSignals,
   isChangingMethod,
   POLKIT_ACTIONS,
-} from '../contract/helper.js';
+} from '../contract/helper/index.js';
 
 function fields(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
@@ -25,13 +25,13 @@ function fields(schema: z.ZodType): string {
 /** docs/reference/helper-api.md: the helper's methods, signals and polkit actions, from the contract. */
 export function helperReferenceMarkdown(): string {
   const lines = [
-    '<!-- Generated from packages/core/src/contract/helper.ts by `npm run generate`. Do not edit. -->',
+    '<!-- Generated from packages/core/src/contract/helper/ by `npm run generate`. Do not edit. -->',
     '# The helper’s D-Bus API',
     '',
     `Bus name \`${HELPER_BUS_NAME}\` on the system bus, object \`${HELPER_OBJECT_PATH}\`, interface \`${HELPER_INTERFACE}\`.`,
     'Every method takes a JSON document (a string) and, optionally, a call id (a second string: signature',
     '`ss`, or `s` without it), and returns one JSON string; signals carry one. The schemas are in',
-    '`packages/core/src/contract/helper.ts`. Every method is authorized with polkit, for the caller’s',
+    '`packages/core/src/contract/helper/`. Every method is authorized with polkit, for the caller’s',
     'unique bus name, before the helper reads its arguments.',
     '',
     '## Call ids and the audit log',

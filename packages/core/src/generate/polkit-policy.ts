@@ -1,6 +1,6 @@
 import XMLBuilder from 'fast-xml-builder';
 
-import { POLKIT_ACTIONS } from '../contract/helper.js';
+import { POLKIT_ACTIONS } from '../contract/helper/index.js';
 
 /** apps/helper/data/dev.nova.policy, from the contract's table of polkit actions. */
 export function polkitPolicyXml(): string {
@@ -30,7 +30,7 @@ export function polkitPolicyXml(): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE policyconfig PUBLIC "-//freedesktop//DTD PolicyKit Policy Configuration 1.0//EN"',
     ' "http://www.freedesktop.org/standards/PolicyKit/1/policyconfig.dtd">',
-    '<!-- Generated from POLKIT_ACTIONS in packages/core/src/contract/helper.ts by `npm run generate`. -->',
+    '<!-- Generated from POLKIT_ACTIONS in packages/core/src/contract/helper/polkit.ts by `npm run generate`. -->',
     body.trimEnd(),
     '',
   ].join('\n');

@@ -9,6 +9,7 @@ import {
   HELPER_BUS_NAME,
   HELPER_INTERFACE,
   HELPER_OBJECT_PATH,
+  helperCallTimeoutMs,
   type HelperInput,
   type HelperMethodName,
   helperMethods,
@@ -17,43 +18,9 @@ import {
   type HelperSignalPayload,
   helperSignals,
   isHelperSignalName,
-} from '../contract/helper.js';
+} from '../contract/helper/index.js';
 import { BoundedCaller } from '../dbus/bounded-caller.js';
 import { connectSystemBus } from '../dbus/system-bus.js';
-
-/** The helper may take a while on a first call: the bus has to start it (activation). */
-const HELPER_CALL_TIMEOUT_MS = 60_000;
-
-/** Calls that take longer by nature: shutdowns wait for the guest, snapshots and copies move data. */
-function callTimeout(method: HelperMethodName, input: unknown): number {
-  switch (method) {
-    case 'StopDomain': {
-      const seconds = (input as { timeoutSeconds?: number }).timeoutSeconds ?? 60;
-      return (seconds + 60) * 1000;
-    }
-    case 'StartDomain':
-    case 'CreateSnapshot':
-    case 'RevertSnapshot':
-    case 'DeleteSnapshot':
-    case 'CreateVolume':
-      return 10 * 60_000;
-    case 'CloneDomain':
-    case 'PullImage':
-    case 'ImportImage':
-      return 60 * 60_000;
-    case 'StopContainer':
-    case 'RestartContainer': {
-      const seconds = (input as { timeoutSeconds?: number }).timeoutSeconds ?? 10;
-      return (seconds + 60) * 1000;
-    }
-    case 'ExecContainer': {
-      const ms = (input as { request?: { timeoutMs?: number } }).request?.timeoutMs ?? 60_000;
-      return ms + 60_000;
-    }
-    default:
-      return HELPER_CALL_TIMEOUT_MS;
-  }
-}
 
 /** Maps what the bus or the helper answered to Nova's error codes, with a next step for the user. */
 export function helperCallError(err: unknown, method: string): NovaError {
@@ -165,7 +132,7 @@ export class HelperClient {
         member: method,
         signature: 'ss',
         body: [JSON.stringify(request.data), callId],
-        timeoutMs: callTimeout(method, request.data),
+        timeoutMs: helperCallTimeoutMs(method, request.data),
       });
     } catch (err) {
       throw new HelperCallError(helperCallError(err, method), method, callId);

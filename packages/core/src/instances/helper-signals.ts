@@ -8,7 +8,7 @@ import {
   type HelperSignalPayload,
   type HostLinkChanged,
   type NetworkChanged,
-} from '../contract/helper.js';
+} from '../contract/helper/index.js';
 import type { VmEventSource, VmWatcher } from './instance-watch.js';
 
 /** The part of HelperClient this needs. */

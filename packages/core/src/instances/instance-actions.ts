@@ -6,7 +6,7 @@ import type { ContainerManager } from '../containers/container-manager.js';
 import type { ContainerEngine } from '../containers/engine.js';
 import { NovaError } from '../contract/errors.js';
 import type { InstanceAction, InstanceActionResult } from '../contract/features/overview.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import { EngineName } from '../model/instance.js';
 import { vmActions } from './vm-actions.js';
 

@@ -1,5 +1,5 @@
 import { NovaError, toErrorData } from '../contract/errors.js';
-import type { ContainerSummary, DomainSummary } from '../contract/helper.js';
+import type { ContainerSummary, DomainSummary } from '../contract/helper/index.js';
 import type { EngineName, Instance, InstanceList, SourceId, SourceStatus } from '../model/instance.js';
 
 /** Where VMs come from: libvirt, through the privileged helper. */

@@ -3,7 +3,12 @@
 // (`docker stop` sends kill, die and stop), into one change that says what happened.
 import type { EngineWatchStatus } from '../containers/engine.js';
 import type { ContainerEvent } from '../contract/container-types.js';
-import type { BackendChanged, DomainChanged, HostLinkChanged, NetworkChanged } from '../contract/helper.js';
+import type {
+  BackendChanged,
+  DomainChanged,
+  HostLinkChanged,
+  NetworkChanged,
+} from '../contract/helper/index.js';
 import type { InstanceChange, SourceId } from '../model/instance.js';
 
 export type InstanceChangeListener = (change: InstanceChange) => void;

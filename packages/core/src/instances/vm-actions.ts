@@ -1,7 +1,7 @@
 // The lifecycle verbs of a VM, as the desktop app and `nova vm` both carry them out: each is one
 // helper call (so one polkit check) on the VM the target names, by its UUID (the app's rows) or its
 // name (what a person types). A click and a command take this same path.
-import type { HelperCall, HelperOutput, VmTarget } from '../contract/helper.js';
+import type { HelperCall, HelperOutput, VmTarget } from '../contract/helper/index.js';
 
 /** How a VM is stopped: asked to shut down (and forced off after the timeout, if so asked), or forced off. */
 export type StopHow =

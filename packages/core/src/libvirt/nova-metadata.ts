@@ -2,7 +2,7 @@ import type { Ownership } from '../contract/specs.js';
 import { NOVA_LIBVIRT_XMLNS } from './domain-xml.js';
 
 /** The prefix Nova writes its namespace with; readers match the namespace, whatever the prefix. */
-export const NOVA_XML_PREFIX = 'nova';
+const NOVA_XML_PREFIX = 'nova';
 
 /** What Nova marks: a domain (`<nova:instance>`) or a network (`<nova:network>`). */
 export type NovaMarkedKind = 'instance' | 'network';

@@ -1,6 +1,6 @@
 // The sampler's sources on a real host: /proc, libvirt through the helper, every reachable engine.
 import type { ContainerManager } from '../containers/container-manager.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import { readHostCounters } from './proc.js';
 import type { MetricsSources } from './sampler.js';
 

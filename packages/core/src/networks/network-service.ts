@@ -23,7 +23,7 @@ import {
   NewNetwork,
 } from '../contract/features/networks.js';
 import type { TopologyProblem } from '../contract/features/topology.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import type { Lease } from '../contract/helper-types.js';
 import type { DomainNicSpec, HostBridgeSpec, NetworkSpec } from '../contract/specs.js';
 import type { EngineName, InstanceList } from '../model/instance.js';

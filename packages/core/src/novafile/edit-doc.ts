@@ -6,7 +6,7 @@ import { NovaError } from '../contract/errors.js';
 import { describeEdit, invalid, type NovaFileEdit, type Part, type Path } from './edit-input.js';
 import { parseTomlSource } from './toml-source.js';
 
-export interface Line {
+interface Line {
   start: number;
   /** Where the line's text ends, before its line break. */
   end: number;

@@ -18,7 +18,7 @@ import { isPlainObject, valueText } from './edit-values.js';
 import { tomlHeader, tomlKey } from './toml-write.js';
 
 /** The last line of a section's header and key/value lines. */
-export function sectionEnd(doc: Doc, table: AST.TOMLTable): number {
+function sectionEnd(doc: Doc, table: AST.TOMLTable): number {
   return lineOf(doc, table.range[1] - 1);
 }
 

@@ -6,7 +6,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { ContainerManager } from '../containers/container-manager.js';
 import type { ContainerEngine } from '../containers/engine.js';
 import { NovaError } from '../contract/errors.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import { listHostLinks } from '../host/ip-link.js';
 import type { EngineName } from '../model/instance.js';
 import type { ApplyBackend } from './apply.js';

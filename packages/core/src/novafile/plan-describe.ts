@@ -1,5 +1,5 @@
 // How a plan tells the user what it makes and what differs: the reasons of its steps. Pure.
-import type { NetworkSummary } from '../contract/helper.js';
+import type { NetworkSummary } from '../contract/helper/index.js';
 import type { ContainerSpec, NetworkSpec } from '../contract/specs.js';
 import type { Difference } from '../libvirt/domain-config.js';
 import type { PlanStep } from './plan-types.js';

@@ -4,7 +4,7 @@ import type {
   NetworkSummary,
   OwnedDomain,
   StoragePoolSummary,
-} from '../contract/helper.js';
+} from '../contract/helper/index.js';
 import type { ContainerSpec } from '../contract/specs.js';
 import type { Difference } from '../libvirt/domain-config.js';
 import type { EngineName, InstanceState, Origin } from '../model/instance.js';

@@ -21,7 +21,7 @@ interface JsonSchema {
   propertyNames?: JsonSchema;
 }
 
-export const NOVAFILE_SCHEMA_ID = 'https://nova.dev/schemas/novafile.schema.json';
+const NOVAFILE_SCHEMA_ID = 'https://nova.dev/schemas/novafile.schema.json';
 
 export function novaFileJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(NovaFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<

@@ -2,13 +2,13 @@ import { parse as parseFast, TomlError } from 'smol-toml';
 import { type AST, getStaticTOMLValue, ParseError, parseTOML } from 'toml-eslint-parser';
 
 /** A place in a NovaFile: 1-based line and column, 0-based offset. */
-export interface SourcePosition {
+interface SourcePosition {
   line: number;
   column: number;
   offset: number;
 }
 
-export interface SourceSpan {
+interface SourceSpan {
   start: SourcePosition;
   end: SourcePosition;
 }
@@ -21,7 +21,7 @@ export interface Located {
 
 export type TomlPath = readonly (string | number)[];
 
-export const pathKey = (path: TomlPath): string => path.map(String).join('\u0001');
+const pathKey = (path: TomlPath): string => path.map(String).join('\u0001');
 
 /** A parsed TOML document: its plain value, and where every key and value came from. */
 export interface TomlSource {

@@ -15,8 +15,6 @@ const MULTIPLIERS: Readonly<Record<string, number>> = {
   Ti: 1024 ** 4,
 };
 
-export const SIZE_SUFFIXES = Object.keys(MULTIPLIERS).filter((suffix) => suffix !== '');
-
 export type SizeResult = { ok: true; bytes: number } | { ok: false; message: string; hint: string };
 
 /** Parses a size; the number may have a fraction ("1.5Gi") as long as the result is whole bytes. */

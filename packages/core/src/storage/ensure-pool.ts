@@ -2,7 +2,7 @@
 // pool (nova-disks in /var/lib/nova/disks) is made on first use, as virt-manager makes its `default`,
 // with the same spec NovaFile apply gives it; a pool the person named must exist already.
 import { NovaError, toErrorData } from '../contract/errors.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import type { StoragePoolSummary } from '../contract/helper-types.js';
 import type { PoolSpec } from '../contract/specs.js';
 import { DEFAULT_DISK_DIRECTORY, DEFAULT_POOL_NAME, specHash } from '../novafile/resolve.js';

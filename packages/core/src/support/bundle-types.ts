@@ -2,7 +2,7 @@
 // bundle is, and the manifest inside it that lists each file, why it is there and what was redacted).
 import type { DiscoveredEngines } from '../containers/engine-discovery.js';
 import type { BundleProgress, DiagReport, RedactionLevel } from '../contract/features/support.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import type { MetricsSources } from '../metrics/sampler.js';
 import type { VersionReport } from '../model/host.js';
 

@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises';
 
 import type { EngineProbe } from '../containers/engines.js';
 import { toErrorData } from '../contract/errors.js';
-import type { HelperStatus } from '../contract/helper.js';
+import type { HelperStatus } from '../contract/helper/index.js';
 import type { ComponentStatus, VersionReport } from '../model/host.js';
 
 export interface VersionInputs {

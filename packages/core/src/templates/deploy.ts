@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { NovaError } from '../contract/errors.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { type NovaFileEdit, updateNovaFile } from '../novafile/edit.js';
 import { readNovaFile } from '../novafile/read.js';

@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /** The most a small fetch reads: 4 MiB. */
-export const MAX_TEXT_BYTES = 4 * 1024 * 1024;
+const MAX_TEXT_BYTES = 4 * 1024 * 1024;
 
 function tooLarge(url: string, limit: number): Error {
   const size =

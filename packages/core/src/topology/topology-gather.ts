@@ -4,7 +4,7 @@
 import type { ContainerEngine } from '../containers/engine.js';
 import type { EngineNetworkSummary } from '../contract/container-types.js';
 import type { TopologyGraph, TopologyProblem, TopologySource } from '../contract/features/topology.js';
-import type { HelperCall } from '../contract/helper.js';
+import type { HelperCall } from '../contract/helper/index.js';
 import type { Instance, InstanceList } from '../model/instance.js';
 import { mapBounded } from '../util/semaphore.js';
 import { buildTopologyGraph, parseDomainNics, type TopologyFacts, type VmNic } from './topology-graph.js';

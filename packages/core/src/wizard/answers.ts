@@ -82,7 +82,6 @@ export const WizardAnswers = z.strictObject({
   pool: Text.optional(),
 });
 export type WizardAnswers = z.infer<typeof WizardAnswers>;
-export type WizardAnswersInput = z.input<typeof WizardAnswers>;
 
 export const WizardTemplateChoice = z.strictObject({
   id: z.string(),

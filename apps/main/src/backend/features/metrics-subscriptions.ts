@@ -28,7 +28,7 @@ export interface SubscriptionsOptions {
 }
 
 /** The sampler tier that serves a window: the one whose step matches. */
-export function tierFor(sampler: MetricsSampler, window: MetricsWindow): number {
+function tierFor(sampler: MetricsSampler, window: MetricsWindow): number {
   const index = sampler.tiers.findIndex((tier) => tier.stepMs === METRICS_WINDOW_STEP_MS[window]);
   return index < 0 ? 0 : index;
 }

@@ -19,7 +19,7 @@ export interface MetricsFeatureOptions {
   now?: () => number;
 }
 
-export const METRICS_LEASE_MS = 15_000;
+const METRICS_LEASE_MS = 15_000;
 
 /** `run`'s value as a promise, or its exception as a rejection. */
 const settle = <T>(run: () => T): Promise<T> =>

@@ -12,9 +12,9 @@ import { type ContainerManager, parseInstanceId } from '@nova/core/node';
 
 export const MAX_FOLLOWS = 8;
 export const MAX_BUFFERED_LINES = 2000;
-export const MAX_LINE_CHARS = 8192;
+const MAX_LINE_CHARS = 8192;
 /** A follow nobody stops ends by itself after this long. */
-export const MAX_FOLLOW_MS = 60 * 60 * 1000;
+const MAX_FOLLOW_MS = 60 * 60 * 1000;
 const FLUSH_MS = 200;
 
 interface Follow {

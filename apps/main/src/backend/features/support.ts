@@ -18,7 +18,7 @@ import { coalesced } from './topology.js';
 const KEPT_BUNDLES = 10;
 
 /** Where the backend writes bundles: the user's download folder, or Nova's state folder. */
-export async function bundleDirectory(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+async function bundleDirectory(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const home = env['HOME'] ?? homedir();
   const candidates = [env['XDG_DOWNLOAD_DIR'], join(home, 'Downloads')].filter(
     (dir): dir is string => dir !== undefined && dir !== '',

@@ -6,9 +6,9 @@ import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YA
 
 import { formatClock } from './metrics-format.js';
 
-export type PointField = Exclude<keyof MetricPointData, 't'>;
+type PointField = Exclude<keyof MetricPointData, 't'>;
 
-export interface ChartLine {
+interface ChartLine {
   field: PointField;
   /** What the line shows, in words ("read", "received"). */
   label: string;

@@ -37,7 +37,7 @@ const EMPTY: Draft = {
   autostart: true,
 };
 
-export function toNewNetwork(draft: Draft): NewNetwork {
+function toNewNetwork(draft: Draft): NewNetwork {
   const optional = (key: 'subnet' | 'gateway' | 'dhcpStart' | 'dhcpEnd' | 'uplink') =>
     draft[key].trim() === '' ? {} : { [key]: draft[key].trim() };
   return {

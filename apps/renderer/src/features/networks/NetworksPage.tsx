@@ -16,7 +16,7 @@ import { CreateNetworkDialog } from './CreateNetworkDialog.js';
 import { NetworkDetails } from './NetworkDetails.js';
 
 /** The network a `select` parameter means, in this page's ids or the topology's. */
-export function selectedNetwork(listing: NetworkListing | undefined, select: string | undefined) {
+function selectedNetwork(listing: NetworkListing | undefined, select: string | undefined) {
   if (listing === undefined || select === undefined) return undefined;
   const { networks } = listing;
   const direct = networks.find((network) => network.id === select);

@@ -41,7 +41,7 @@ const ROW_HEIGHT = 40;
  * Up to this many rows are all in the page (the browser's find and a full accessibility tree work on
  * them, at no cost worth saving); beyond it only the rows in view and 20 either side are.
  */
-export const RENDER_ALL_UP_TO = 150;
+const RENDER_ALL_UP_TO = 150;
 
 export interface InstanceTableProps {
   rows: readonly Instance[];

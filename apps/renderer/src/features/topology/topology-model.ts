@@ -211,7 +211,7 @@ function dagrePositions(graph: TopologyGraph): Positions {
  * One column per kind. Instances are grouped by the network they are on; each network, bridge and
  * interface sits level with the middle of what is on it, pushed down where it would overlap another.
  */
-export function layeredPositions(graph: TopologyGraph): Positions {
+function layeredPositions(graph: TopologyGraph): Positions {
   const step = NODE_HEIGHT + ROW_GAP;
   const order = new Map(graph.nodes.map((node, index) => [node.id, index]));
   const firstTarget = new Map<string, number>();

@@ -97,7 +97,6 @@ export const TopologyNode = z.discriminatedUnion('kind', [
   TopologyContainerNode,
 ]);
 export type TopologyNode = z.infer<typeof TopologyNode>;
-export type TopologyNodeKind = TopologyNode['kind'];
 
 /**
  * How two nodes are joined, always from the inside out: `nic` a VM's interface on a network, bridge or
