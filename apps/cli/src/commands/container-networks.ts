@@ -7,14 +7,12 @@ import { checkObjectName, collect, objectTargetOf, parseLabels } from './contain
 import { formatNetworkList } from './container-format.js';
 import type { ChangeOptions } from './container-target.js';
 import {
+  addEngineListCommand,
   addEngineOption,
   chosenEngine,
   type EngineOption,
-  LISTED_ENGINE,
-  listFromEngines,
   locateIn,
   LOOKUP_ENGINE,
-  reportSources,
   withForeignHint,
 } from './engine-choice.js';
 import {
@@ -24,7 +22,6 @@ import {
   done,
   type JsonOption,
   reporting,
-  show,
 } from './shared.js';
 
 export function registerNetworks(container: Command, ctx: CommandContext): void {
@@ -32,17 +29,11 @@ export function registerNetworks(container: Command, ctx: CommandContext): void 
     .command('network')
     .description('the engines’ own networks, which containers join (not libvirt’s: see nova network)');
 
-  addJsonOption(
-    addEngineOption(network.command('list').description('list the networks of every engine'), LISTED_ENGINE),
-  ).action((options: JsonOption & EngineOption) =>
-    reporting(ctx, options, async () => {
-      const listing = await listFromEngines(ctx, options, (engine) => engine.listNetworks());
-      show(ctx, options, { networks: listing.items, sources: listing.sources }, (value) =>
-        formatNetworkList(value.networks),
-      );
-      reportSources(ctx, listing.sources);
-    }),
-  );
+  addEngineListCommand(network, ctx, {
+    what: 'networks',
+    read: (engine) => engine.listNetworks(),
+    format: formatNetworkList,
+  });
 
   addJsonOption(
     addEngineOption(

@@ -6,14 +6,12 @@ import { checkObjectName, collect, objectTargetOf, parseLabels } from './contain
 import { formatVolumeList } from './container-format.js';
 import type { ChangeOptions } from './container-target.js';
 import {
+  addEngineListCommand,
   addEngineOption,
   chosenEngine,
   type EngineOption,
-  LISTED_ENGINE,
-  listFromEngines,
   locateIn,
   LOOKUP_ENGINE,
-  reportSources,
   withForeignHint,
 } from './engine-choice.js';
 import {
@@ -23,7 +21,6 @@ import {
   done,
   type JsonOption,
   reporting,
-  show,
 } from './shared.js';
 
 export function registerVolumes(container: Command, ctx: CommandContext): void {
@@ -31,17 +28,11 @@ export function registerVolumes(container: Command, ctx: CommandContext): void {
     .command('volume')
     .description('the engines’ named volumes, which containers mount');
 
-  addJsonOption(
-    addEngineOption(volume.command('list').description('list the volumes of every engine'), LISTED_ENGINE),
-  ).action((options: JsonOption & EngineOption) =>
-    reporting(ctx, options, async () => {
-      const listing = await listFromEngines(ctx, options, (engine) => engine.listVolumes());
-      show(ctx, options, { volumes: listing.items, sources: listing.sources }, (value) =>
-        formatVolumeList(value.volumes),
-      );
-      reportSources(ctx, listing.sources);
-    }),
-  );
+  addEngineListCommand(volume, ctx, {
+    what: 'volumes',
+    read: (engine) => engine.listVolumes(),
+    format: formatVolumeList,
+  });
 
   addJsonOption(
     addEngineOption(

@@ -15,7 +15,14 @@ import type { ContainerEngine, LocatedContainer } from '@nova/core/node';
 import { type Command, Option } from 'commander';
 
 import { formatError } from '../format.js';
-import { type CommandContext, humanBytes } from './shared.js';
+import {
+  addJsonOption,
+  type CommandContext,
+  humanBytes,
+  type JsonOption,
+  reporting,
+  show,
+} from './shared.js';
 
 export interface EngineOption {
   engine?: EngineName;
@@ -88,6 +95,33 @@ export async function listFromEngines<T>(
     (a, b) => engineOrder(a.id) - engineOrder(b.id),
   );
   return { items: answers.flatMap((answer) => answer.items), sources };
+}
+
+/**
+ * `PARENT list [--engine E] [--json]`: the `what` of every reachable engine (or of one), as a table or
+ * as `{ [what]: [...], sources }`, warning about each engine that did not answer.
+ */
+export function addEngineListCommand<T>(
+  parent: Command,
+  ctx: CommandContext,
+  listing: {
+    what: string;
+    read: (engine: ContainerEngine) => Promise<T[]>;
+    format: (items: T[]) => string;
+  },
+): void {
+  addJsonOption(
+    addEngineOption(
+      parent.command('list').description(`list the ${listing.what} of every engine`),
+      LISTED_ENGINE,
+    ),
+  ).action((options: JsonOption & EngineOption) =>
+    reporting(ctx, options, async () => {
+      const { items, sources } = await listFromEngines(ctx, options, listing.read);
+      show(ctx, options, { [listing.what]: items, sources }, () => listing.format(items));
+      reportSources(ctx, sources);
+    }),
+  );
 }
 
 /** Warns about each engine that should have answered and did not, and exits with the worst code. */

@@ -8,15 +8,13 @@ import type { Command } from 'commander';
 import { table } from '../format.js';
 import { checkImageRef } from './container-args.js';
 import {
+  addEngineListCommand,
   addEngineOption,
   chosenEngine,
   type EngineOption,
-  LISTED_ENGINE,
-  listFromEngines,
   locateIn,
   LOOKUP_ENGINE,
   progressLine,
-  reportSources,
   shortId,
 } from './engine-choice.js';
 import {
@@ -26,7 +24,6 @@ import {
   humanBytes,
   type JsonOption,
   reporting,
-  show,
 } from './shared.js';
 
 function formatImageList(images: readonly ImageSummary[]): string {
@@ -70,17 +67,11 @@ export function registerImageCommands(program: Command, ctx: CommandContext): vo
     .command('image')
     .description('container images of Bolt, Docker and Podman: list, pull, import from a tarball, remove');
 
-  addJsonOption(
-    addEngineOption(image.command('list').description('list the images of every engine'), LISTED_ENGINE),
-  ).action((options: JsonOption & EngineOption) =>
-    reporting(ctx, options, async () => {
-      const listing = await listFromEngines(ctx, options, (engine) => engine.listImages());
-      show(ctx, options, { images: listing.items, sources: listing.sources }, (value) =>
-        formatImageList(value.images),
-      );
-      reportSources(ctx, listing.sources);
-    }),
-  );
+  addEngineListCommand(image, ctx, {
+    what: 'images',
+    read: (engine) => engine.listImages(),
+    format: formatImageList,
+  });
 
   addJsonOption(
     addEngineOption(
