@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import {
   BUNDLE_FORMAT,
@@ -41,8 +41,18 @@ function fakeDeps(dir: string): BundleDeps {
 }
 
 describe('the support bundle', () => {
-  it('writes one redacted tar.gz, readable by its owner only, with a manifest of what is in it', async () => {
+  const made: string[] = [];
+  const temporaryDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'nova-bundle-'));
+    made.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes one redacted tar.gz, readable by its owner only, with a manifest of what is in it', async () => {
+    const dir = temporaryDir();
     const novaFile = join(dir, 'NovaFile');
     writeFileSync(novaFile, 'project = "x"\n# token=abcdef0123456789abcdef\n');
     mkdirSync(join(dir, 'logs'));
@@ -109,7 +119,7 @@ describe('the support bundle', () => {
   });
 
   it('refuses to replace a file that is there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nova-bundle-'));
+    const dir = temporaryDir();
     const output = join(dir, 'bundle.tar.gz');
     writeFileSync(output, 'old');
     await expect(

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { tarballKind, tarballKindOfStream } from '../src/containers/tarball.js';
 
@@ -27,6 +27,10 @@ describe('telling an image archive from a root file system', () => {
     mkdirSync(join(dir, 'rootfs/etc'), { recursive: true });
     writeFileSync(join(dir, 'rootfs/etc/hostname'), 'box\n');
     writeFileSync(join(dir, 'rootfs/etc/big'), Buffer.alloc(200_000, 1));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds an image archive’s marker after other entries, plain, gzipped or under ./', async () => {
